@@ -1,0 +1,23 @@
+"""Simplr: email it, then ask it."""
+from flask import Flask
+
+from app.config import Config, load
+
+
+def create_app(config=None):
+    """The application: `config` is a Config, a dict of overrides, or None (environment)."""
+    cfg = config if isinstance(config, Config) else load(**(config or {}))
+    app = Flask(__name__)
+    app.config.update(cfg.as_flask())
+    app.extensions["simplr.config"] = cfg
+
+    from app import cli, db, errors, logs, ops, queue, webhooks
+    logs.init_logging(cfg)
+    logs.init_sentry(cfg)
+    db.init_app(app)
+    queue.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(webhooks.bp)
+    return app

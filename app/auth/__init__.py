@@ -1,0 +1,1 @@
+"""Authentication: sessions (this package's `sessions`), CSRF, magic-link login views."""

@@ -1,0 +1,150 @@
+"""Configuration: read once from the environment (plus an optional env file), validated.
+
+A missing or malformed value stops start-up with a message naming the variable, so a
+misconfigured host fails loudly at boot instead of at the first webhook.
+"""
+import os
+from dataclasses import dataclass, field, fields
+
+from dotenv import dotenv_values
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is missing or invalid."""
+
+
+def _bool(v):
+    if v.lower() in ("1", "true", "yes", "on"):
+        return True
+    if v.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_int(v):
+    n = int(v)
+    if n <= 0:
+        raise ValueError("expected a positive integer")
+    return n
+
+
+def _provider(v):
+    if v not in ("local", "openai", "openrouter"):
+        raise ValueError("expected local, openai or openrouter")
+    return v
+
+
+def _env(v):
+    if v not in ("development", "test", "production"):
+        raise ValueError("expected development, test or production")
+    return v
+
+
+def var(default, parse=str, required_in_production=False, secret=False):
+    """Declare a variable: its default, its parser, and whether production needs it set."""
+    meta = {"parse": parse, "required": required_in_production, "secret": secret}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class Config:
+    APP_ENV: str = var("development", _env)
+    APP_BASE_URL: str = var("http://127.0.0.1:8000", required_in_production=True)
+    DATABASE_URL: str = var("postgresql://simplr:simplr@127.0.0.1:5432/simplr",
+                            required_in_production=True, secret=True)
+    DATABASE_POOL_SIZE: int = var(10, _positive_int)
+    REDIS_URL: str = var("redis://127.0.0.1:6379/0", required_in_production=True, secret=True)
+    STORAGE_DIR: str = var("var/storage")
+    SECRET_KEY: str = var("dev-secret-change-me", required_in_production=True, secret=True)
+    MAILERSEND_WEBHOOK_SECRET: str = var("dev-webhook-secret", required_in_production=True,
+                                         secret=True)
+    MAX_CONTENT_LENGTH: int = var(25 * 1024 * 1024, _positive_int)
+    MAX_CHUNKS_PER_ARTICLE: int = var(200, _positive_int)
+    CHUNK_TOKENS: int = var(200, _positive_int)
+    LLM_PROVIDER: str = var("local", _provider)
+    LLM_MODEL: str = var("")
+    EMBEDDING_MODEL: str = var("")
+    EMBEDDING_DIMENSIONS: int = var(0, int)
+    OPENAI_API_KEY: str = var("", secret=True)
+    OPENAI_BASE_URL: str = var("")
+    OPENROUTER_API_KEY: str = var("", secret=True)
+    OPENROUTER_BASE_URL: str = var("https://openrouter.ai/api/v1")
+    LLM_TIMEOUT_SECONDS: int = var(60, _positive_int)
+    LLM_MAX_RETRIES: int = var(2, int)
+    JOB_TIMEOUT_SECONDS: int = var(180, _positive_int)
+    MAGICLINK_TTL_MINUTES: int = var(15, _positive_int)
+    SESSION_DAYS: int = var(30, _positive_int)
+    COOKIE_SECURE: bool = var(False, _bool)
+    SIGNUP_OPEN: bool = var(False, _bool)
+    LOGIN_RATE_PER_HOUR: int = var(5, _positive_int)
+    SMTP_HOST: str = var("127.0.0.1")
+    SMTP_PORT: int = var(8025, _positive_int)
+    SMTP_USER: str = var("")
+    SMTP_PASSWORD: str = var("", secret=True)
+    SMTP_SENDER: str = var("simplr@localhost")
+    SMTP_SENDER_NAME: str = var("Simplr")
+    SMTP_TIMEOUT_SECONDS: int = var(20, _positive_int)
+    EMAIL_BRAND_NAME: str = var("Simplr")
+    EMAIL_LOGO_URL: str = var("")
+    INBOUND_ADDRESS: str = var("inbox@simplr.local")
+    SENTRY_DSN: str = var("")
+    LOG_LEVEL: str = var("INFO")
+    SEARCH_SEMANTIC_WEIGHT: float = var(1.0, float)
+    SEARCH_KEYWORD_BOOST: float = var(0.03, float)
+    SEARCH_KEYWORD_MAX: float = var(0.15, float)
+    SEARCH_LEXICAL_MAX: float = var(0.25, float)
+    SEARCH_CANDIDATES: int = var(100, _positive_int)
+    CHAT_MAX_STREAMS: int = var(2, _positive_int)
+    CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)
+
+    @property
+    def production(self):
+        return self.APP_ENV == "production"
+
+    def as_flask(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def load(environ=None, env_file=None, **overrides):
+    """Build a validated Config from overrides, the environment and an optional env file."""
+    environ = dict(os.environ if environ is None else environ)
+    env_file = env_file or environ.get("SIMPLR_ENV_FILE")
+    source = {**(dotenv_values(env_file) if env_file else {}), **environ}
+    values = {}
+    for f in fields(Config):
+        raw = overrides.get(f.name, source.get(f.name))
+        values[f.name] = _parse(f, raw)
+    cfg = Config(**values)
+    if cfg.production:
+        _check_production(cfg, source, overrides)
+    return cfg
+
+
+def _parse(f, raw):
+    if raw is None:
+        return f.default
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return f.metadata["parse"](raw.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{f.name}: invalid value {raw!r} ({exc})") from None
+
+
+def _check_production(cfg, source, overrides):
+    missing = [f.name for f in fields(Config) if f.metadata["required"]
+               and not (overrides.get(f.name) or source.get(f.name, "").strip())]
+    if missing:
+        raise ConfigError("missing required setting(s): " + ", ".join(missing))
+    if len(cfg.SECRET_KEY) < 32:
+        raise ConfigError("SECRET_KEY: must be at least 32 characters in production")
+    if len(cfg.MAILERSEND_WEBHOOK_SECRET) < 16:
+        raise ConfigError("MAILERSEND_WEBHOOK_SECRET: must be at least 16 characters")
+    if not cfg.DATABASE_URL.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("DATABASE_URL: expected a postgresql:// URL")
+    if not cfg.REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL: expected a redis:// URL")
+    if cfg.LLM_PROVIDER == "openai" and not cfg.OPENAI_API_KEY:
+        raise ConfigError("OPENAI_API_KEY: required when LLM_PROVIDER=openai")
+    if cfg.LLM_PROVIDER == "openrouter" and not cfg.OPENROUTER_API_KEY:
+        raise ConfigError("OPENROUTER_API_KEY: required when LLM_PROVIDER=openrouter")

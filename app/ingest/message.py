@@ -1,0 +1,56 @@
+"""From a delivery's `data` object to a title, the parts to index, and metadata."""
+import re
+from dataclasses import dataclass, field
+
+from app.ingest.extract import Part, html_to_text, payload_attachments, raw_message_parts
+from app.text import clean
+
+_FWD = re.compile(r"^\s*((fwd?|fw|re|tr|wg)\s*:\s*)+", re.IGNORECASE)
+
+
+@dataclass
+class Message:
+    title: str
+    parts: list
+    skipped: list = field(default_factory=list)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def text(self):
+        """All readable text, body first, then attachments in order."""
+        return "\n\n".join(p.raw_text for p in self.parts if p.raw_text).strip()
+
+
+def _s(value):
+    return value if isinstance(value, str) else ""
+
+
+def read_message(data):
+    """Title, the email body and attachments as Parts, and the message's metadata."""
+    text, html = _s(data.get("text")), _s(data.get("html"))
+    parts, skipped = payload_attachments(data.get("attachments"))
+    if not (text or html or parts) and _s(data.get("raw")):
+        text, html, parts, skipped = raw_message_parts(data["raw"])
+    body = clean(text) or html_to_text(html)
+    subject = _s(data.get("subject")).strip()
+    email_part = Part("email", subject or "(no subject)", body,
+                      "text/html" if html and not clean(text) else "text/plain")
+    title = _title(subject, body, parts)
+    return Message(title, [email_part, *parts], skipped, _metadata(data))
+
+
+def _title(subject, body, parts):
+    title = _FWD.sub("", subject).strip()
+    if not title and body:
+        title = body.splitlines()[0]
+    if not title and parts:
+        title = parts[0].name
+    return (title or "(untitled)")[:300]
+
+
+def _metadata(data):
+    frm = data.get("from") if isinstance(data.get("from"), dict) else {}
+    spf = data.get("spf_check") if isinstance(data.get("spf_check"), dict) else {}
+    return {"from": _s(frm.get("raw")) or _s(frm.get("email")), "date": _s(data.get("date")),
+            "spf": _s(spf.get("code")), "dkim": data.get("dkim_check") is True,
+            "provider_id": str(data.get("id") or "")}

@@ -1,0 +1,37 @@
+"""Outgoing email over SMTP: STARTTLS on 587, implicit TLS on 465, plain on a local sink."""
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import render_template
+
+
+def build(config, to, subject, template, **context):
+    """A branded multipart message from templates/email/<template>.txt and .html."""
+    context = {"brand": config.EMAIL_BRAND_NAME, "logo_url": config.EMAIL_LOGO_URL,
+               "base_url": config.APP_BASE_URL.rstrip("/"), **context}
+    msg = EmailMessage()
+    msg["From"] = formataddr((config.SMTP_SENDER_NAME, config.SMTP_SENDER))
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=config.SMTP_SENDER.rpartition("@")[2] or None)
+    msg.set_content(render_template(f"email/{template}.txt", **context))
+    msg.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    return msg
+
+
+def send(config, msg):
+    """Deliver one message; raises smtplib/OSError so the job is retried."""
+    host, port, timeout = config.SMTP_HOST, config.SMTP_PORT, config.SMTP_TIMEOUT_SECONDS
+    if port == 465:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if port == 587:
+            smtp.starttls(context=ssl.create_default_context())
+        if config.SMTP_USER:
+            smtp.login(config.SMTP_USER, config.SMTP_PASSWORD)
+        smtp.send_message(msg)

@@ -1,0 +1,49 @@
+"""Prometheus metrics. Under gunicorn and RQ each process counts for itself; set
+PROMETHEUS_MULTIPROC_DIR (make run and the systemd units do) and /metrics sums them."""
+import os
+
+import peewee
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+WEBHOOKS = Counter("simplr_webhooks_total", "Webhook deliveries by result", ["result"])
+INGEST_SECONDS = Histogram("simplr_ingest_duration_seconds", "Time to ingest one event",
+                           buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300))
+INGEST_FAILURES = Counter("simplr_ingest_failures_total", "Ingest attempts that failed")
+
+
+class StateCollector:
+    """Point-in-time gauges read at scrape time: queue depth and events by status."""
+
+    def collect(self):
+        from app.models import InboundEvent
+        from app.queue import depth
+        queued = GaugeMetricFamily("simplr_queue_depth", "Jobs waiting", labels=["queue"])
+        try:
+            for name, n in depth().items():
+                queued.add_metric([name], n)
+        except Exception:  # noqa: BLE001 - a scrape must not fail because Redis is down
+            pass
+        yield queued
+        events = GaugeMetricFamily("simplr_inbound_events", "Events by status", labels=["status"])
+        try:
+            rows = (InboundEvent.select(InboundEvent.status, peewee.fn.COUNT(InboundEvent.id))
+                    .group_by(InboundEvent.status).tuples())
+            for status, n in rows:
+                events.add_metric([status], n)
+        except peewee.PeeweeException:
+            pass
+        yield events
+
+
+def render():
+    """The exposition text for /metrics."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry  # noqa: N811
+    text = generate_latest(registry)
+    state = CollectorRegistry()
+    state.register(StateCollector())
+    return text + generate_latest(state)

@@ -1,0 +1,62 @@
+"""Articles, the sources they came from, and their embedded chunks."""
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
+from pgvector.peewee import VectorField
+from playhouse.postgres_ext import ArrayField, BinaryJSONField
+
+from app.models.base import BaseModel, TimestampField, utcnow
+from app.models.users import User
+
+
+class Article(BaseModel):
+    class Meta:
+        table_name = "articles"
+
+    user = ForeignKeyField(User, backref="articles", on_delete="CASCADE")
+    event_id = IntegerField(null=True, unique=True)
+    title = TextField()
+    summary = TextField(default="")
+    content_text = TextField(default="")
+    category = CharField(default="other")
+    tags = ArrayField(CharField, default=list)
+    metadata = BinaryJSONField(default=dict)
+    created_at = TimestampField(default=utcnow)
+    updated_at = TimestampField(default=utcnow)
+
+    @classmethod
+    def owned(cls, user_id):
+        """Every article query starts here, so no view can forget the owner."""
+        return cls.select().where(cls.user == user_id)
+
+    @classmethod
+    def get_owned(cls, article_id, user_id):
+        """The article if this user owns it, else None (callers answer 404, never 403)."""
+        return cls.owned(user_id).where(cls.id == article_id).first()
+
+
+class Source(BaseModel):
+    class Meta:
+        table_name = "sources"
+
+    article = ForeignKeyField(Article, backref="sources", on_delete="CASCADE")
+    type = CharField()  # email | pdf | html | text
+    name = TextField(default="")
+    path = TextField(null=True)
+    content_type = TextField(null=True)
+    size = IntegerField(default=0)
+    raw_text = TextField(default="")
+    error = TextField(null=True)
+    metadata = BinaryJSONField(default=dict)
+    created_at = TimestampField(default=utcnow)
+
+
+class Chunk(BaseModel):
+    class Meta:
+        table_name = "chunks"
+
+    article = ForeignKeyField(Article, backref="chunks", on_delete="CASCADE")
+    user_id = IntegerField()  # denormalised so search filters by owner without a join
+    idx = IntegerField()
+    content = TextField()
+    embedding = VectorField()
+    metadata = BinaryJSONField(default=dict)
+    # `tsv` is a generated tsvector column; search reads it through SQL only.
