@@ -12,11 +12,14 @@ def create_app(config=None):
     app.extensions["simplr.config"] = cfg
 
     from app import cli, db, errors, logs, ops, queue, webhooks
+    from app.auth import csrf, sessions
     logs.init_logging(cfg)
     logs.init_sentry(cfg)
     db.init_app(app)
     queue.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)  # before csrf: the CSRF token is bound to the session
+    csrf.init_app(app)
     cli.init_app(app)
     app.register_blueprint(ops.bp)
     app.register_blueprint(webhooks.bp)

@@ -1,7 +1,7 @@
 """The categories an article can fall into, each with a description to match against."""
 CATEGORIES = {
-    "technology": "software, computers, programming, the internet, gadgets, AI and startups",
-    "science": "research, physics, biology, chemistry, space, climate and discoveries",
+    "technology": "software, computers, programming, the internet, engineering, AI and startups",
+    "science": "research, physics, biology, chemistry, space, climate, energy and the environment",
     "business": "companies, markets, management, strategy, products and the economy",
     "finance": "money, investing, banking, stocks, loans, mortgages, insurance and prices",
     "politics": "government, elections, laws, policy, congress, nations and war",

@@ -1,0 +1,122 @@
+"""Shared fixtures: real PostgreSQL + pgvector, Redis and SMTP for integration tests."""
+import json
+import os
+import tempfile
+
+import pytest
+
+from tests.services import RedisServer, SmtpServer, fresh_database
+
+TABLES = ("messages", "conversations", "chunks", "sources", "articles", "inbound_events",
+          "sessions", "magic_link_tokens", "users")
+WEBHOOK_SECRET = "test-webhook-secret-0123456789"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    return fresh_database(f"simplr_test_{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_server, smtp_server):
+    from app import create_app
+    from app.cli import migrate_command  # noqa: F401 - imported for side effects in CLI
+    from app.migrations import migrate
+    application = create_app({
+        "APP_ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_server.url,
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server.port,
+        "STORAGE_DIR": tempfile.mkdtemp(prefix="simplr-storage-"),
+        "MAILERSEND_WEBHOOK_SECRET": WEBHOOK_SECRET, "SECRET_KEY": "test-secret-key-" * 3,
+        "APP_BASE_URL": "http://simplr.test", "SIGNUP_OPEN": "true"})
+    with application.app_context():
+        migrate({"dimensions": 384}, log=lambda *_: None)
+        yield application
+
+
+@pytest.fixture
+def clean(app, redis_server, smtp_server):
+    """Empty tables, Redis and the SMTP inbox before a test."""
+    from app.db import db
+    from app.queue import connection
+    if redis_server.proc is None:
+        redis_server.start()
+    with db.connection_context():
+        db.execute_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    connection().flushdb()
+    smtp_server.messages.clear()
+    yield
+
+
+@pytest.fixture
+def client(app, clean):
+    return app.test_client()
+
+
+def sign(body):
+    from app.ingest.sample import sign as hmac_sign
+    return hmac_sign(body, WEBHOOK_SECRET)
+
+
+def post_webhook(client, payload, signature=None, raw=None):
+    """POST a delivery signed with the test secret (or with `signature` if given)."""
+    body = raw if raw is not None else json.dumps(payload).encode()
+    sig = sign(body) if signature is None else signature
+    return client.post("/webhooks/mailersend", data=body,
+                       headers={"Signature": sig, "Content-Type": "application/json"})
+
+
+def run_jobs(app):
+    """Work every queue to empty in this process (RQ SimpleWorker, burst)."""
+    from rq import SimpleWorker
+
+    from app.queue import QUEUES, connection, queue
+    worker = SimpleWorker([queue(n) for n in QUEUES], connection=connection())
+    worker.work(burst=True, with_scheduler=False)
+    return worker
+
+
+def login(client, user):
+    """Give `client` a session for `user` without the email round trip."""
+    from app.auth.sessions import COOKIE, start_session
+    token = start_session(user)
+    client.set_cookie(COOKIE, token)
+    return token
+
+
+def csrf_headers(client):
+    """The X-CSRF-Token header for the client's current session."""
+    from app.auth.csrf import csrf_token
+    from app.auth.sessions import load_user
+    app = client.application
+    with app.test_request_context(headers={"Cookie": _cookie_header(client)}):
+        load_user()
+        return {"X-CSRF-Token": csrf_token()}
+
+
+def _cookie_header(client):
+    from app.auth.sessions import COOKIE
+    cookie = client.get_cookie(COOKIE)
+    return f"{COOKIE}={cookie.value}" if cookie else ""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by its folder: tests/unit → unit, tests/integration → integration…"""
+    for item in items:
+        parts = item.path.parts
+        for kind in ("unit", "integration", "browser", "infra"):
+            if kind in parts:
+                item.add_marker(getattr(pytest.mark, kind))

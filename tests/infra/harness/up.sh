@@ -1,0 +1,60 @@
+#!/bin/bash
+# Boots a throwaway Debian 12 systemd host: its own network namespace joined to this
+# machine by a veth pair, apt-cacher-ng on the host side (the machine's own mirror),
+# the local pgvector repo bind-mounted read-only at /srv/localrepo, root SSH by key.
+# Writes $RUN/ssh_config and $RUN/inventory.ini. Tear down with down.sh.
+. "$(dirname "$0")/lib.sh"
+ROOT=$RUN/root
+mkdir -p "$RUN"
+[ -f "$RUN/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C simplr-infra -f "$RUN/id_ed25519"
+
+ip netns add "$NETNS"
+ip link add "$VETH" type veth peer name eth0 netns "$NETNS"
+ip addr add "$HOST_IP/30" dev "$VETH"; ip link set "$VETH" up
+ip -n "$NETNS" addr add "$CT_IP/30" dev eth0
+ip -n "$NETNS" link set eth0 up; ip -n "$NETNS" link set lo up
+
+mkdir -p "$RUN/acng-conf" "$RUN/acng-log"
+echo "Remap-debrep: file:deb_mirror*.gz /debian ; $(mirror)" >"$RUN/acng-conf/acng.conf"
+/usr/sbin/apt-cacher-ng -c "$RUN/acng-conf" ForeGround=0 CacheDir="$NSC/acng" LogDir="$RUN/acng-log" \
+  PidFile="$RUN/acng.pid" BindAddress="$HOST_IP" Port=3142 SocketPath="$RUN/acng.sock"
+
+rm -rf "$ROOT"; mkdir -p "$ROOT"
+zstd -dc "$(base_tarball)" | tar -C "$ROOT" -xf -
+echo "$MACHINE" >"$ROOT/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\n' "$MACHINE" >"$ROOT/etc/hosts"
+rm -f "$ROOT/etc/resolv.conf"; echo 'nameserver 127.0.0.1' >"$ROOT/etc/resolv.conf"
+: >"$ROOT/etc/machine-id"
+echo "Acquire::http::Proxy \"http://$HOST_IP:3142\";" >"$ROOT/etc/apt/apt.conf.d/01proxy"
+mkdir -p "$ROOT/root/.ssh" "$ROOT/srv/localrepo"
+install -m600 "$RUN/id_ed25519.pub" "$ROOT/root/.ssh/authorized_keys"
+
+setsid systemd-nspawn -D "$ROOT" -M "$MACHINE" --register=no --keep-unit \
+  --network-namespace-path="/run/netns/$NETNS" --bind-ro="$CACHE/localrepo:/srv/localrepo" \
+  --resolv-conf=off --console=read-only -b >"$RUN/nspawn.log" 2>&1 </dev/null &
+echo $! >"$RUN/nspawn.pid"
+CPID=
+for _ in $(seq 1 100); do
+  CPID=$(pgrep -P "$(cat "$RUN/nspawn.pid")" -x systemd || true); [ -n "$CPID" ] && break; sleep 0.1
+done
+[ -n "$CPID" ] || { log "container did not start:"; tail -20 "$RUN/nspawn.log" >&2; exit 1; }
+echo "$CPID" >"$RUN/init.pid"
+st=
+for _ in $(seq 1 300); do
+  st=$(nsenter -t "$CPID" -a systemctl is-system-running 2>/dev/null || true)
+  case "$st" in running|degraded) break;; esac; sleep 0.2
+done
+cat >"$RUN/ssh_config" <<CFG
+Host $MACHINE
+  HostName $CT_IP
+  User root
+  IdentityFile $RUN/id_ed25519
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  ControlMaster auto
+  ControlPath $RUN/ssh-%C
+  ControlPersist 300
+CFG
+for _ in $(seq 1 50); do ssh -F "$RUN/ssh_config" -o ConnectTimeout=2 "$MACHINE" true 2>/dev/null && break; sleep 0.2; done
+log "host $MACHINE at $CT_IP is $st (ssh -F $RUN/ssh_config $MACHINE)"

@@ -1,0 +1,97 @@
+"""Real services for tests and benchmarks: a fresh PostgreSQL database (on the local
+cluster that `make test` starts), a private Redis we can stop and start, an SMTP server."""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+PG_DSN = os.environ.get("TEST_PG_DSN", "postgresql://simplr:simplr@127.0.0.1:5432")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psql_su(sql, db="postgres"):
+    """Run SQL as the postgres superuser (the app role is not one)."""
+    cmd = ["psql", "-qtAX", "-d", db, "-c", sql]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def fresh_database(name):
+    """Drop and recreate `name`, owned by the app role, with the vector extension."""
+    psql_su(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql_su(f"CREATE DATABASE {name} OWNER simplr")
+    psql_su("CREATE EXTENSION IF NOT EXISTS vector", db=name)
+    return f"{PG_DSN}/{name}"
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="simplr-redis-")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir], stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SmtpServer:
+    """aiosmtpd on loopback that keeps every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        from app.mail.sink import PrintingHandler
+        self.handler = PrintingHandler(echo=lambda *a, **k: None)
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.lock = threading.Lock()
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+    def wait_for(self, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
