@@ -62,7 +62,7 @@ def reembed_command(batch):
                            .order_by(Chunk.id).limit(batch)):
             vectors = embedder.embed([r.content for r in rows])
             with db.atomic():
-                for r, v in zip(rows, vectors):
+                for r, v in zip(rows, vectors, strict=True):
                     Chunk.update(embedding=v).where(Chunk.id == r.id).execute()
             last, done = rows[-1].id, done + len(rows)
             click.echo(f"re-embedded {done} chunks ({done / (time.monotonic() - started):.1f}/s)")

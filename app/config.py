@@ -34,6 +34,12 @@ def _provider(v):
     return v
 
 
+def _fusion(v):
+    if v not in ("sum", "normalised"):
+        raise ValueError("expected sum or normalised")
+    return v
+
+
 def _env(v):
     if v not in ("development", "test", "production"):
         raise ValueError("expected development, test or production")
@@ -77,6 +83,9 @@ class Config:
     COOKIE_SECURE: bool = var(False, _bool)
     SIGNUP_OPEN: bool = var(False, _bool)
     LOGIN_RATE_PER_HOUR: int = var(5, _positive_int)
+    LOGIN_RATE_PER_IP_PER_HOUR: int = var(30, _positive_int)
+    API_RATE_PER_MINUTE: int = var(120, _positive_int)
+    API_MAX_BODY_BYTES: int = var(2 * 1024 * 1024, _positive_int)
     SMTP_HOST: str = var("127.0.0.1")
     SMTP_PORT: int = var(8025, _positive_int)
     SMTP_USER: str = var("")
@@ -94,8 +103,12 @@ class Config:
     SEARCH_KEYWORD_MAX: float = var(0.15, float)
     SEARCH_LEXICAL_MAX: float = var(0.25, float)
     SEARCH_CANDIDATES: int = var(100, _positive_int)
+    SEARCH_FUSION: str = var("normalised", _fusion)
+    SEARCH_PER_ARTICLE: int = var(2, _positive_int)
+    SEARCH_MAX_QUERY_CHARS: int = var(1000, _positive_int)
     CHAT_MAX_STREAMS: int = var(2, _positive_int)
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)
+    CHAT_CONTEXT_CHUNKS: int = var(5, _positive_int)
 
     @property
     def production(self):

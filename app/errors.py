@@ -16,9 +16,11 @@ def wants_json():
 def init_app(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        # keep the headers that tell a client what to do next (405 Allow, 429 Retry-After)
+        headers = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
         if wants_json():
-            return jsonify(error=exc.description, status=exc.code), exc.code
-        return render_template("error.html", error=exc), exc.code
+            return jsonify(error=exc.description, status=exc.code), exc.code, headers
+        return render_template("error.html", error=exc), exc.code, headers
 
     @app.errorhandler(peewee.OperationalError)
     @app.errorhandler(peewee.InterfaceError)

@@ -36,7 +36,7 @@ def queue(name="default"):
     return Queue(name, connection=connection())
 
 
-def enqueue(func, *args, queue_name="default", job_id=None, retries=len(RETRY_INTERVALS)):
+def enqueue(func, *args, queue_name="default", job_id=None, retries=5):
     """Enqueue func(*args) with the project's timeout, retry and TTL policy."""
     cfg = _state["config"]
     return queue(queue_name).enqueue(

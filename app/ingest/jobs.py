@@ -57,7 +57,7 @@ def build_article(event, cfg):
     chunks, truncated = chunk_text(text, cfg.CHUNK_TOKENS, cfg.MAX_CHUNKS_PER_ARTICLE)
     provider = get_provider(cfg)
     vectors = provider.embedder.embed(chunks) if chunks else []
-    mean = [sum(col) / len(vectors) for col in zip(*vectors)] if vectors else None
+    mean = [sum(col) / len(vectors) for col in zip(*vectors, strict=True)] if vectors else None
     summary = provider.summarize(message.title, text) if text else ""
     category = provider.classify(message.title, text, mean) if text else "other"
     meta = {**message.metadata, "truncated": truncated, "skipped_attachments": message.skipped,
@@ -73,13 +73,13 @@ def _write(event, user, message, paths, chunks, vectors, summary, category, meta
         article = Article.create(user=user, event_id=event.id, title=message.title,
                                  summary=summary, content_text=message.text,
                                  category=category, metadata=meta)
-        for part, path in zip(message.parts, paths):
+        for part, path in zip(message.parts, paths, strict=True):
             Source.create(article=article, type=part.type, name=part.name, path=path,
                           content_type=part.content_type, size=len(part.data or b""),
                           raw_text=part.raw_text, error=part.error, metadata=part.metadata)
         Chunk.insert_many([{"article": article.id, "user_id": user.id, "idx": i,
                             "content": c, "embedding": v}
-                           for i, (c, v) in enumerate(zip(chunks, vectors))]).execute()
+                           for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]).execute()
         InboundEvent.set_status(event.id, "done", article_id=article.id,
                                 processed_at=utcnow(), last_error=None)
     return article.id

@@ -1,4 +1,6 @@
 """The categories an article can fall into, each with a description to match against."""
+import numpy as np
+
 CATEGORIES = {
     "technology": "software, computers, programming, the internet, engineering, AI and startups",
     "science": "research, physics, biology, chemistry, space, climate, energy and the environment",
@@ -14,11 +16,14 @@ CATEGORIES = {
 }
 
 
-def nearest(vector, embedder, _cache={}):
+_cache = {}  # embedder name -> [(category, description vector)]
+
+
+def nearest(vector, embedder):
     """The category whose description embedding is closest to a unit vector."""
     key = embedder.name
     if key not in _cache:
         names = list(CATEGORIES)
         vecs = embedder.embed([f"{n}: {CATEGORIES[n]}" for n in names])
-        _cache[key] = list(zip(names, vecs))
-    return max(_cache[key], key=lambda nv: sum(a * b for a, b in zip(vector, nv[1])))[0]
+        _cache[key] = list(zip(names, vecs, strict=True))
+    return max(_cache[key], key=lambda nv: float(np.dot(vector, nv[1])))[0]

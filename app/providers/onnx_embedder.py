@@ -56,7 +56,7 @@ class OnnxEmbedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), BATCH):
             idx = order[start:start + BATCH]
-            out.extend(zip(idx, self._embed_batch([texts[i] or " " for i in idx])))
+            out.extend(zip(idx, self._embed_batch([texts[i] or " " for i in idx]), strict=True))
         return [v for _, v in sorted(out, key=lambda p: p[0])]
 
     def _embed_batch(self, texts):

@@ -4,7 +4,6 @@ import base64
 from app.models import Article, Chunk, InboundEvent, Source, User
 from tests.conftest import post_webhook, run_jobs
 
-
 TIDAL = " ".join(f"Tidal turbine number {i} in the Pentland Firth fed {i * 3} megawatt hours of "
                  f"renewable energy into the grid during spring tide {i}." for i in range(60))
 
