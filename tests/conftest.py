@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from tests.services import RedisServer, SmtpServer, fresh_database
+from tests.services import RedisServer, SmtpServer, fresh_database, psql_su
 
 TABLES = ("messages", "conversations", "chunks", "sources", "articles", "inbound_events",
           "sessions", "magic_link_tokens", "users")
@@ -14,7 +14,11 @@ WEBHOOK_SECRET = "test-webhook-secret-0123456789"
 
 @pytest.fixture(scope="session")
 def database_url():
-    return fresh_database(f"simplr_test_{os.getpid()}")
+    name = f"simplr_test_{os.getpid()}"
+    yield fresh_database(name)
+    from app.db import db
+    db.close_all()
+    psql_su(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

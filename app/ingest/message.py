@@ -31,12 +31,20 @@ def read_message(data):
     parts, skipped = payload_attachments(data.get("attachments"))
     if not (text or html or parts) and _s(data.get("raw")):
         text, html, parts, skipped = raw_message_parts(data["raw"])
-    body = clean(text) or html_to_text(html)
+    body, ctype = _body(text, html)
     subject = _s(data.get("subject")).strip()
-    email_part = Part("email", subject or "(no subject)", body,
-                      "text/html" if html and not clean(text) else "text/plain")
+    email_part = Part("email", subject or "(no subject)", body, ctype)
     title = _title(subject, body, parts)
     return Message(title, [email_part, *parts], skipped, _metadata(data))
+
+
+def _body(text, html):
+    """The plain part, unless the HTML part says much more: newsletters often ship a stub
+    ("view this email in your browser") as their text/plain alternative."""
+    plain, rich = clean(text), html_to_text(html) if html else ""
+    if len(rich) > 1.5 * len(plain) + 200:
+        return rich, "text/html"
+    return plain, "text/plain"
 
 
 def _title(subject, body, parts):

@@ -76,3 +76,15 @@ def test_chunks_are_bounded_overlapping_and_sized():
     assert chunk_text("", 100, 20) == ([], False)
     one, cut = chunk_text("word " * 1000, max_tokens=50, max_chunks=100)
     assert not cut and all(len(c.split()) <= 38 for c in one)
+
+
+def test_html_part_wins_over_a_stub_text_part():
+    from app.ingest.message import read_message
+    html = "<p>" + "Long newsletter paragraph about rivers and their deltas. " * 30 + "</p>"
+    msg = read_message({"subject": "Fwd: Rivers", "text": "View this email in your browser.",
+                        "html": html})
+    assert msg.title == "Rivers"
+    assert "deltas" in msg.text and msg.parts[0].content_type == "text/html"
+    plain = read_message({"subject": "x", "text": "Plain wins when it is complete. " * 10,
+                          "html": "<p>Plain wins when it is complete.</p>"})
+    assert plain.parts[0].content_type == "text/plain"
