@@ -1,6 +1,7 @@
 """Prometheus metrics. Under gunicorn and RQ each process counts for itself; set
 PROMETHEUS_MULTIPROC_DIR (make run and the systemd units do) and /metrics sums them."""
 import os
+import time
 
 import peewee
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -10,6 +11,25 @@ WEBHOOKS = Counter("simplr_webhooks_total", "Webhook deliveries by result", ["re
 INGEST_SECONDS = Histogram("simplr_ingest_duration_seconds", "Time to ingest one event",
                            buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300))
 INGEST_FAILURES = Counter("simplr_ingest_failures_total", "Ingest attempts that failed")
+REQUESTS = Histogram("simplr_http_request_duration_seconds", "HTTP requests by route",
+                     ["method", "route", "status"])
+
+
+def init_app(app):
+    """Time every request, labelled by its route pattern (not the raw path: bounded labels)."""
+    from flask import g, request
+
+    @app.before_request
+    def _start():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        if "request_started" in g:
+            route = request.url_rule.rule if request.url_rule else "unmatched"
+            REQUESTS.labels(request.method, route, str(response.status_code)).observe(
+                time.perf_counter() - g.request_started)
+        return response
 
 
 class StateCollector:

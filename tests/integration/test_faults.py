@@ -60,6 +60,7 @@ def test_metrics_count_webhooks_and_show_queue_depth(app, client):
     assert 'simplr_webhooks_total{result="accepted"}' in text
     assert 'simplr_queue_depth{queue="ingest"} 1.0' in text
     assert 'simplr_inbound_events{status="received"} 1.0' in text
+    assert 'route="/webhooks/mailersend",status="202"' in text
 
 
 def _start_worker(app, database_url, redis_url):
