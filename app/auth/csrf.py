@@ -20,7 +20,10 @@ def csrf_token():
 
 
 def check_csrf():
+    """before_request: 400 for a state-changing request without the session's token."""
     if request.method in SAFE or request.path.startswith(EXEMPT_PREFIXES):
+        return
+    if request.routing_exception is not None:  # 404/405 change nothing: let them answer
         return
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
     if not hmac.compare_digest(sent, csrf_token()):

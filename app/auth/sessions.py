@@ -31,12 +31,21 @@ def start_session(user, user_agent=None):
 
 
 def set_cookie(response, token):
+    """HttpOnly, SameSite=Lax, Secure when COOKIE_SECURE; lives as long as the session."""
     response.set_cookie(COOKIE, token, max_age=current_app.config["SESSION_DAYS"] * 86400,
                         httponly=True, samesite="Lax", secure=current_app.config["COOKIE_SECURE"])
     return response
 
 
+def clear_cookie(response):
+    """Expire the session cookie in the browser (the server side is end_session's job)."""
+    response.delete_cookie(COOKIE, httponly=True, samesite="Lax",
+                           secure=current_app.config["COOKIE_SECURE"])
+    return response
+
+
 def end_session():
+    """Delete the current session server-side: the cookie is worthless from now on."""
     token = request.cookies.get(COOKIE)
     if token:
         Session.delete().where(Session.token_hash == token_hash(token)).execute()

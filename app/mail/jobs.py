@@ -24,3 +24,28 @@ def send_confirmation(article_id):
     mail.send(cfg, msg)
     log.info("confirmation for article %s sent to %s", article_id, to)
     return True
+
+
+def send_magic_link(address, ip=None):
+    """Email a one-time login link to `address`, if it may log in (otherwise send nothing:
+    the login page answered the same either way). A token whose email fails is revoked and
+    the retry issues a fresh one, so no raw token ever sits in Redis."""
+    from app.auth import magic
+    cfg = current_app.extensions["simplr.config"]
+    with db.connection_context():
+        user = magic.user_for_login(address, cfg.SIGNUP_OPEN)
+        if user is None:
+            log.info("login link not sent: no account for the address")
+            return False
+        token, token_id = magic.issue(user, cfg.MAGICLINK_TTL_MINUTES, ip)
+    link = f"{cfg.APP_BASE_URL.rstrip('/')}/auth/callback?token={token}"
+    msg = mail.build(cfg, user.email, f"Your {cfg.EMAIL_BRAND_NAME} login link", "magic_link",
+                     link=link, minutes=cfg.MAGICLINK_TTL_MINUTES)
+    try:
+        mail.send(cfg, msg)
+    except Exception:
+        with db.connection_context():
+            magic.revoke(token_id)
+        raise
+    log.info("login link sent to user %s", user.id)
+    return True

@@ -1,0 +1,152 @@
+"""Article queries and changes shared by the UI and the JSON API. Every lookup goes through
+Article.owned/get_owned, so another user's article is simply not found (404, never 403)."""
+import logging
+import math
+import os
+from dataclasses import dataclass
+
+from app.db import db
+from app.models import Article, Chunk, Source
+from app.models.base import utcnow
+from app.providers.categories import CATEGORIES
+from app.queue import try_enqueue
+
+log = logging.getLogger(__name__)
+LIMITS = {"title": 300, "summary": 5000, "category": 40, "text": 1_000_000}
+EDITABLE = tuple(LIMITS)
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def page_of(user_id, page=1, per_page=20):
+    """One page of the user's articles, newest first, each with `source_types` attached."""
+    query = Article.owned(user_id)
+    total = query.count()
+    items = list(Article.owned(user_id)
+                 .select(Article.id, Article.title, Article.summary, Article.category,
+                         Article.tags, Article.created_at, Article.updated_at)
+                 .order_by(Article.created_at.desc(), Article.id.desc())
+                 .paginate(page, per_page))
+    types = source_types([a.id for a in items])
+    for a in items:
+        a.source_types = types.get(a.id, [])
+    return Page(items, page, per_page, total)
+
+
+def source_types(article_ids):
+    """{article id: sorted distinct source types} in one query."""
+    found = {}
+    if article_ids:
+        rows = (Source.select(Source.article, Source.type).distinct()
+                .where(Source.article.in_(article_ids)).tuples())
+        for article_id, kind in rows:
+            found.setdefault(article_id, set()).add(kind)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def sources_of(article):
+    return list(Source.select().where(Source.article == article.id).order_by(Source.id))
+
+
+def chunk_count(article):
+    return Chunk.select().where(Chunk.article == article.id).count()
+
+
+def chunks_of(article):
+    return list(Chunk.select(Chunk.idx, Chunk.content)
+                .where(Chunk.article == article.id).order_by(Chunk.idx))
+
+
+def validate(data, required=EDITABLE):
+    """(clean values, {field: message}) for the editable fields present in `data`."""
+    values, errors = {}, {}
+    for name in EDITABLE:
+        if name not in data:
+            if name in required:
+                errors[name] = "is required"
+            continue
+        value = data[name]
+        if not isinstance(value, str):
+            errors[name] = "must be a string"
+            continue
+        value = value.replace("\r\n", "\n")
+        value = value.strip() if name != "text" else value
+        if len(value) > LIMITS[name]:
+            errors[name] = f"must be at most {LIMITS[name]} characters"
+        elif name == "title" and not value:
+            errors[name] = "must not be empty"
+        elif name == "category" and value not in CATEGORIES:
+            errors[name] = "must be one of: " + ", ".join(CATEGORIES)
+        else:
+            values[name] = value
+    return values, errors
+
+
+def update(article, values):
+    """Save edited fields; changed text is re-chunked and re-embedded by the worker.
+    Returns True when a re-index was queued."""
+    from app.ingest.reindex import reindex_article
+    changes = {k: v for k, v in values.items() if k != "text"}
+    text_changed = "text" in values and values["text"] != article.content_text
+    if text_changed:
+        changes["content_text"] = values["text"]
+        changes["metadata"] = {**(article.metadata or {}), "reindex_pending": True}
+    if changes:
+        changes["updated_at"] = utcnow()
+        Article.update(**changes).where(Article.id == article.id).execute()
+    if text_changed:
+        return try_enqueue(reindex_article, article.id, queue_name="ingest") is not None
+    return False
+
+
+def delete(article, storage_dir):
+    """Delete the article, its sources and chunks (one transaction), then its stored files."""
+    paths = [s.path for s in Source.select(Source.path)
+             .where(Source.article == article.id, Source.path.is_null(False))]
+    with db.atomic():
+        Chunk.delete().where(Chunk.article == article.id).execute()
+        Source.delete().where(Source.article == article.id).execute()
+        Article.delete().where(Article.id == article.id).execute()
+    for rel in paths:
+        _remove_file(storage_dir, rel)
+
+
+def stored_file(storage_dir, rel):
+    """The absolute path of a stored file, or None if it is missing or escapes STORAGE_DIR."""
+    root = os.path.realpath(storage_dir)
+    full = os.path.realpath(os.path.join(root, rel or ""))
+    if not rel or os.path.commonpath([root, full]) != root or not os.path.isfile(full):
+        return None
+    return full
+
+
+def _remove_file(storage_dir, rel):
+    full = stored_file(storage_dir, rel)
+    if full is None:
+        return
+    try:
+        os.remove(full)
+    except OSError as exc:
+        log.warning("could not remove %s: %s", full, exc)
+        return
+    _prune_empty_dirs(os.path.realpath(storage_dir), os.path.dirname(full))
+
+
+def _prune_empty_dirs(root, folder):
+    """Remove the now-empty <user>/<event>/ folders, never STORAGE_DIR itself."""
+    while folder != root and folder.startswith(root + os.sep):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty: another article's files live here
+            return
+        folder = os.path.dirname(folder)
