@@ -40,6 +40,12 @@ def _fusion(v):
     return v
 
 
+def _smtp_security(v):
+    if v not in ("auto", "starttls", "tls", "none"):
+        raise ValueError("expected auto, starttls, tls or none")
+    return v
+
+
 def _env(v):
     if v not in ("development", "test", "production"):
         raise ValueError("expected development, test or production")
@@ -93,6 +99,8 @@ class Config:
     SMTP_SENDER: str = var("simplr@localhost")
     SMTP_SENDER_NAME: str = var("Simplr")
     SMTP_TIMEOUT_SECONDS: int = var(20, _positive_int)
+    SMTP_SECURITY: str = var("auto", _smtp_security)  # auto: 465 → tls, 587 → starttls
+    SMTP_CA_FILE: str = var("")  # a private CA for the SMTP server's certificate
     EMAIL_BRAND_NAME: str = var("Simplr")
     EMAIL_LOGO_URL: str = var("")
     INBOUND_ADDRESS: str = var("inbox@simplr.local")
@@ -105,10 +113,12 @@ class Config:
     SEARCH_CANDIDATES: int = var(100, _positive_int)
     SEARCH_FUSION: str = var("normalised", _fusion)
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
+    SEARCH_RANK_NORMALIZATION: int = var(0, int)  # ts_rank's normalization bit mask
     SEARCH_MAX_QUERY_CHARS: int = var(1000, _positive_int)
     CHAT_MAX_STREAMS: int = var(2, _positive_int)
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)
     CHAT_CONTEXT_CHUNKS: int = var(5, _positive_int)
+    CHAT_MIN_SEMANTIC: float = var(0.3, float)
 
     @property
     def production(self):

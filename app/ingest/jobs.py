@@ -108,14 +108,20 @@ def _confirm(article_id):
 
 def sweep_events(received_for=60, processing_for=None):
     """Enqueue events that were accepted but never finished (Redis down at webhook time, or
-    a worker killed mid-job). Safe to run any time: ingest_event is idempotent."""
+    a worker killed mid-job), and edits whose re-index never ran. Safe to run any time:
+    both jobs are idempotent. Returns the event ids."""
+    from app.ingest.reindex import pending_reindex, reindex_article
     from app.queue import enqueue
     with db.connection_context():
         if processing_for is None:  # a live job may run up to its timeout
             processing_for = _config().JOB_TIMEOUT_SECONDS + 60
         ids = [e.id for e in InboundEvent.stale(received_for, processing_for)]
+        edited = pending_reindex(processing_for)
     for event_id in ids:
         enqueue(ingest_event, event_id, queue_name="ingest", job_id=f"ingest-{event_id}")
-    if ids:
-        log.info("sweeper re-enqueued %d event(s): %s", len(ids), ids[:20])
+    for article_id in edited:
+        enqueue(reindex_article, article_id, queue_name="ingest")
+    if ids or edited:
+        log.info("sweeper re-enqueued events %s and re-index of articles %s", ids[:20],
+                 edited[:20])
     return ids

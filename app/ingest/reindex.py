@@ -1,4 +1,5 @@
 """Re-chunk and re-embed an article after its text was edited."""
+import datetime
 import logging
 
 from flask import current_app
@@ -6,6 +7,7 @@ from flask import current_app
 from app.db import db
 from app.ingest.chunking import chunk_text
 from app.models import Article, Chunk
+from app.models.base import utcnow
 from app.providers import get_provider
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,13 @@ def reindex_article(article_id):
             Article.update(metadata=meta).where(Article.id == article_id).execute()
     log.info("article %s re-indexed into %d chunks", article_id, len(chunks))
     return len(chunks)
+
+
+def pending_reindex(older_than_seconds):
+    """Articles whose text was edited but whose re-index job never ran (Redis was down)."""
+    cutoff = utcnow() - datetime.timedelta(seconds=older_than_seconds)
+    return [a.id for a in Article.select(Article.id).where(
+        Article.metadata.contains({"reindex_pending": True}), Article.updated_at <= cutoff)]
 
 
 def _rows(article, chunks, vectors):

@@ -21,17 +21,25 @@ def build(config, to, subject, template, **context):
     return msg
 
 
+def security(config):
+    """'tls' (implicit, port 465), 'starttls' (587) or 'none' (a local sink)."""
+    if config.SMTP_SECURITY != "auto":
+        return config.SMTP_SECURITY
+    return {465: "tls", 587: "starttls"}.get(config.SMTP_PORT, "none")
+
+
 def send(config, msg):
     """Deliver one message; raises smtplib/OSError so the job is retried."""
     host, port, timeout = config.SMTP_HOST, config.SMTP_PORT, config.SMTP_TIMEOUT_SECONDS
-    if port == 465:
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                context=ssl.create_default_context())
+    mode = security(config)
+    context = ssl.create_default_context(cafile=config.SMTP_CA_FILE or None)
+    if mode == "tls":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
     with smtp:
-        if port == 587:
-            smtp.starttls(context=ssl.create_default_context())
+        if mode == "starttls":
+            smtp.starttls(context=context)
         if config.SMTP_USER:
             smtp.login(config.SMTP_USER, config.SMTP_PASSWORD)
         smtp.send_message(msg)

@@ -94,3 +94,18 @@ def test_worker_killed_mid_job_event_still_ends_done_once(app, client, database_
     assert InboundEvent.get().status == "done"
     assert Article.select().count() == 1
     assert Chunk.select().count() > 10
+
+
+def test_edit_while_redis_is_down_is_reindexed_by_the_sweeper(app, client, redis_server):
+    from app.articles.service import update
+    from app.ingest.jobs import sweep_events
+    from tests.integration.test_articles import make_article, user
+    article = make_article(user())
+    redis_server.stop()
+    update(article, {"text": "Seagrass meadows store carbon for millennia. " * 30})
+    assert Article.get_by_id(article.id).metadata["reindex_pending"] is True
+    redis_server.start()
+    sweep_events(received_for=0, processing_for=0)
+    run_jobs(app)
+    assert Article.get_by_id(article.id).metadata["reindex_pending"] is False
+    assert all("Seagrass" in c.content for c in Chunk.select().where(Chunk.article == article.id))
