@@ -8,4 +8,4 @@ psql_su() { runuser -u postgres -- psql -qtAX "$@"; }
   || psql_su -c "CREATE ROLE $ROLE LOGIN PASSWORD '$PASS'"
 [ "$(psql_su -c "SELECT 1 FROM pg_database WHERE datname='$DB'")" = 1 ] \
   || psql_su -c "CREATE DATABASE $DB OWNER $ROLE"
-psql_su -d "$DB" -c "CREATE EXTENSION IF NOT EXISTS vector"
+psql_su -d "$DB" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector"
