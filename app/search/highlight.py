@@ -1,0 +1,35 @@
+"""Excerpts of chunk text around the query's terms, HTML-escaped, terms wrapped in <mark>."""
+import re
+
+from markupsafe import Markup, escape
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _matches(word, terms):
+    """Close enough to Postgres' stemming: a shared stem-length prefix counts as a match."""
+    w = word.lower()
+    for t in terms:
+        stem = t[:max(4, len(t) - 2)] if len(t) >= 5 else t
+        if w == t or (len(t) >= 5 and w.startswith(stem)):
+            return True
+    return False
+
+
+def excerpt(text, terms, width=240):
+    """About `width` characters of `text` around its first matching term, highlighted."""
+    spans = [m.span() for m in _WORD.finditer(text) if _matches(m.group(), terms)]
+    start = max(0, spans[0][0] - width // 3) if spans else 0
+    end = min(len(text), start + width)
+    if start:  # begin on a word boundary
+        space = text.find(" ", start, spans[0][0] if spans else end)
+        start = space + 1 if space != -1 else start
+    out, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
+        pos = b
+    out.append(escape(text[pos:end]))
+    prefix, suffix = ("…" if start else ""), ("…" if end < len(text) else "")
+    return Markup(prefix) + Markup("").join(out) + Markup(suffix)

@@ -1,0 +1,128 @@
+"""Search latency at 10k, 100k (and, with --sizes, 1M) chunks: hybrid search against the
+bare HNSW query on the same table in the same run. Chunks are synthesised from the real
+corpus: each real chunk repeated with a small random perturbation of its embedding."""
+import math
+import random
+
+import numpy as np
+
+from app.db import db
+from app.models import Chunk, User
+from app.providers import get_embedder
+from app.search import parse, run
+from bench.stats import percentile, save, timed
+from tests.services import fresh_database
+
+SIZES = (10_000, 100_000)
+DB_NAME = "simplr_bench_latency"
+QUERIES = 200
+BARE = ("SET hnsw.ef_search = 100; SELECT id FROM chunks WHERE user_id = %s "
+        "ORDER BY embedding <=> %s::vector LIMIT 10")
+
+
+def seed_rows(source_url):
+    """(article title, chunk idx, content, embedding text) of every real bench chunk."""
+    import psycopg2
+    with psycopg2.connect(source_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT a.id, a.title, c.idx, c.content, c.embedding::text FROM chunks c "
+                    "JOIN articles a ON a.id = c.article_id ORDER BY c.id")
+        return cur.fetchall()
+
+
+def load_seed(rows, user_id):
+    """Seed and noise tables in the latency database (once)."""
+    db.execute_sql("CREATE TABLE IF NOT EXISTS bench_seed (i serial, a int, title text, "
+                   "idx int, content text, embedding vector(384))")
+    db.execute_sql("CREATE TABLE IF NOT EXISTS bench_noise (j int, v vector(384))")
+    if db.execute_sql("SELECT count(*) FROM bench_seed").fetchone()[0]:
+        return
+    articles = {a: n for n, a in enumerate(dict.fromkeys(r[0] for r in rows))}
+    with db.atomic():
+        for a, title, idx, content, emb in rows:
+            db.execute_sql("INSERT INTO bench_seed (a, title, idx, content, embedding) "
+                           "VALUES (%s, %s, %s, %s, %s)", (articles[a], title, idx, content, emb))
+        rng = np.random.default_rng(7)
+        for j in range(997):
+            noise = rng.normal(0, 0.01, 384)
+            db.execute_sql("INSERT INTO bench_noise VALUES (%s, %s)",
+                           (j, "[" + ",".join(f"{x:.5f}" for x in noise) + "]"))
+
+
+def build(size, user_id, log):
+    """Fill `chunks` with `size` synthetic rows, then (re)build the HNSW and GIN indexes."""
+    seeds = db.execute_sql("SELECT count(*), max(a) + 1 FROM bench_seed").fetchone()
+    reps = math.ceil(size / seeds[0])
+    db.execute_sql("DROP INDEX IF EXISTS chunks_embedding_hnsw; DROP INDEX IF EXISTS "
+                   "chunks_tsv_gin; TRUNCATE articles, chunks RESTART IDENTITY CASCADE")
+    db.execute_sql("INSERT INTO articles (id, user_id, title) SELECT DISTINCT r * %s + a + 1, "
+                   "%s, title FROM bench_seed, generate_series(0, %s - 1) r",
+                   (seeds[1], user_id, reps))
+    db.execute_sql("INSERT INTO chunks (article_id, user_id, idx, content, embedding) "
+                   "SELECT r * %s + s.a + 1, %s, s.idx, s.content, s.embedding + n.v "
+                   "FROM generate_series(0, %s - 1) r CROSS JOIN bench_seed s "
+                   "JOIN bench_noise n ON n.j = (s.i * 7 + r) %% 997 "
+                   "ORDER BY r, s.i LIMIT %s", (seeds[1], user_id, reps, size))
+    _, ms = timed(db.execute_sql, "SET maintenance_work_mem = '1GB'; CREATE INDEX "
+                  "chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)")
+    db.execute_sql("CREATE INDEX chunks_tsv_gin ON chunks USING gin (tsv); ANALYZE chunks")
+    log(f"  {size:>9,} chunks built; HNSW index in {ms / 1000:.0f} s")
+
+
+def measure(cfg, user_id, texts, vectors):
+    """p50/p95 (ms) of the bare HNSW query and of hybrid search's SQL, same queries."""
+    bare, hybrid = [], []
+    for text, vec in zip(texts, vectors, strict=True):
+        literal = "[" + ",".join(f"{x:.6f}" for x in vec) + "]"
+        bare.append(timed(_bare, user_id, literal)[1])
+        hybrid.append(timed(run, cfg, user_id, parse(text), vec, "hybrid", 10)[1])
+    return {name: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
+            for name, v in (("bare_hnsw", bare), ("hybrid", hybrid))}
+
+
+def _bare(user_id, literal):
+    return db.execute_sql(BARE, (user_id, literal)).fetchall()
+
+
+def explain(cfg, user_id, text, vector):
+    from app.search import sql
+    query = parse(text)
+    params = sql.params(cfg, user_id, query, vector, "hybrid", 10)
+    stmt = sql.statement("hybrid", cfg.SEARCH_FUSION).replace(
+        "\nWITH vec", "\nEXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) WITH vec", 1)
+    return "\n".join(r[0] for r in db.execute_sql(stmt, params).fetchall())
+
+
+def main(sizes=SIZES, log=print):
+    from bench.corpus import bench_app, ingest
+    with bench_app() as app:
+        ingest(log=log)
+        rows = seed_rows(app.config["DATABASE_URL"])
+    texts = list(dict.fromkeys(r[1] for r in rows if len(parse(r[1]).terms) >= 2))
+    texts = random.Random(1).sample(texts, min(QUERIES, len(texts)))
+    with _latency_app() as app:
+        cfg = app.extensions["simplr.config"]
+        user_id = User.get_or_create_by_email("bench@example.com").id
+        load_seed(rows, user_id)
+        vectors = get_embedder(cfg).embed(texts)
+        out = {}
+        for size in sizes:
+            build(size, user_id, log)
+            measure(cfg, user_id, texts[:20], vectors[:20])  # warm the caches
+            out[size] = measure(cfg, user_id, texts, vectors)
+            out[size]["explain"] = explain(cfg, user_id, texts[0], vectors[0])
+            m = out[size]
+            log(f"  {size:>9,} chunks: bare HNSW p50 {m['bare_hnsw']['p50']} ms p95 "
+                f"{m['bare_hnsw']['p95']} ms | hybrid p50 {m['hybrid']['p50']} ms p95 "
+                f"{m['hybrid']['p95']} ms | ratio p50 "
+                f"{m['hybrid']['p50'] / m['bare_hnsw']['p50']:.2f}x")
+        assert Chunk.select().count() == sizes[-1]
+    save("latency", out)
+    return out
+
+
+def _latency_app():
+    from bench.corpus import bench_app
+    return bench_app(db_name=DB_NAME)
+
+
+__all__ = ["fresh_database", "main"]

@@ -1,0 +1,99 @@
+"""Hybrid search through the API: scoring parts, scoping, grouping and odd queries."""
+import pytest
+
+from app.models import Article, User
+from tests.conftest import login, post_webhook, run_jobs
+
+EMAILS = {
+    "Tidal power in Scotland": "Tidal turbines in the Pentland Firth fed renewable energy "
+    "into the grid. The tidal stream array is the largest in Europe.",
+    "Sourdough baking basics": "A sourdough starter needs flour, water and patience. Bake the "
+    "loaf in a hot Dutch oven for a crisp crust.",
+    "Rust ownership explained": "The borrow checker enforces ownership: each value has one "
+    "owner, and references must not outlive it. <script>alert(1)</script> is just text here.",
+}
+
+
+def deliver(client, sender, subject, text, n):
+    payload = {"type": "inbound.message", "data": {
+        "id": f"m-{sender}-{n}", "from": {"email": sender}, "subject": subject, "text": text}}
+    assert post_webhook(client, payload).status_code == 202
+
+
+@pytest.fixture
+def corpus(app, client):
+    for n, (subject, text) in enumerate(EMAILS.items()):
+        deliver(client, "ann@example.com", subject, text, n)
+    deliver(client, "bob@example.com", "Bob's tidal notes", "Tidal energy secrets of Bob.", 9)
+    run_jobs(app)
+    ann = User.get(User.email == "ann@example.com")
+    login(client, ann)
+    return ann
+
+
+def test_results_carry_the_three_parts_and_total(client, corpus):
+    body = client.get("/api/search?q=tidal+energy").get_json()
+    top = body["results"][0]
+    assert top["title"] == "Tidal power in Scotland"
+    assert top["url"] == f"/articles/{top['article_id']}"
+    s = top["score"]
+    assert 0 < s["semantic"] <= 1
+    assert s["keyword"] == pytest.approx(0.06)  # two query terms matched, 0.03 each
+    assert 0 < s["lexical"] <= 0.25
+    assert s["total"] == pytest.approx(min(1.0, s["semantic"] + s["keyword"] + s["lexical"]),
+                                       abs=1e-3)
+    assert "<mark>Tidal</mark>" in top["excerpt"]
+
+
+def test_search_is_scoped_to_the_user(client, corpus):
+    titles = {r["title"] for r in client.get("/api/search?q=tidal&limit=50").get_json()["results"]}
+    assert "Bob's tidal notes" not in titles
+    bob = User.get(User.email == "bob@example.com")
+    assert not Article.owned(corpus.id).where(Article.user == bob).exists()
+
+
+def test_excerpt_is_html_safe(client, corpus):
+    top = client.get("/api/search?q=borrow+checker").get_json()["results"][0]
+    assert "<script>" not in top["excerpt"] and "&lt;script&gt;" in top["excerpt"]
+
+
+def test_modes_order_by_their_own_part(client, corpus):
+    for mode, part in (("vector", "semantic"), ("lexical", None)):
+        results = client.get(f"/api/search?q=sourdough+loaf&mode={mode}").get_json()["results"]
+        assert results[0]["title"] == "Sourdough baking basics"
+        if part:
+            parts = [r["score"][part] for r in results]
+            assert parts == sorted(parts, reverse=True)
+
+
+@pytest.mark.parametrize("q", ["x", "?!...", "東京の天気", "tidal " * 150, "'\"); DROP --",
+                               "a:* & !b | <->"])
+def test_odd_queries_never_fail(client, corpus, q):
+    resp = client.get("/api/search", query_string={"q": q})
+    assert resp.status_code == 200
+    assert isinstance(resp.get_json()["results"], list)
+
+
+@pytest.mark.parametrize("q", ["", "   ", "word " * 250])
+def test_empty_or_long_query_is_a_clear_400(client, corpus, q):
+    resp = client.get("/api/search", query_string={"q": q})
+    assert resp.status_code == 400
+    assert resp.get_json()["error"]
+
+
+def test_bad_limit_or_mode_is_400_and_anonymous_is_401(app, client, corpus):
+    assert client.get("/api/search?q=tidal&limit=abc").status_code == 400
+    assert client.get("/api/search?q=tidal&mode=magic").status_code == 400
+    assert app.test_client().get("/api/search?q=tidal").status_code == 401
+
+
+def test_one_article_does_not_fill_the_page(client, corpus):
+    long = " ".join(f"Tidal fact {i}: the tidal range at site {i} is {i} metres." for i in
+                    range(200))
+    deliver(client, "ann@example.com", "Tidal almanac", long, 20)
+    run_jobs(client.application)
+    results = client.get("/api/search?q=tidal+range&limit=20").get_json()["results"]
+    per_article = {}
+    for r in results:
+        per_article[r["article_id"]] = per_article.get(r["article_id"], 0) + 1
+    assert max(per_article.values()) <= client.application.config["SEARCH_PER_ARTICLE"]

