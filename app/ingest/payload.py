@@ -77,5 +77,6 @@ def message_id_of(data):
 
 
 def parse_raw(raw):
-    """The RFC 822 message in data.raw (or an imported .eml) as an EmailMessage."""
-    return email.message_from_string(raw, policy=email.policy.default)
+    """The RFC 822 message in data.raw (or an imported .eml). The lenient compat32 policy:
+    the structured header parser of policy.default raises on malformed real-world headers."""
+    return email.message_from_string(raw, policy=email.policy.compat32)

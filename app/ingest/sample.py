@@ -47,16 +47,25 @@ def _body(msg, subtype):
         return (part.get_payload(decode=True) or b"").decode("latin-1")
 
 
+def _header(msg, name):
+    """A header's decoded value; the raw text when the stdlib parser chokes on it (real
+    spam has Message-IDs that raise IndexError deep inside email._header_value_parser)."""
+    try:
+        return str(msg[name])
+    except Exception:  # noqa: BLE001 - any parser failure falls back to the raw value
+        return str(dict(msg.raw_items())[name])
+
+
 def payload_from_message(raw, message_id=None):
     """A webhook body (dict) for one raw RFC 822 message (bytes or str)."""
     raw_bytes = raw if isinstance(raw, bytes) else raw.encode()
     msg = email.message_from_bytes(raw_bytes, policy=email.policy.default)
-    sender = email.utils.parseaddr(str(msg.get("From", "")))
-    headers = {k: str(v) for k, v in msg.items()}
+    headers = {k: _header(msg, k) for k in dict(msg.raw_items())}
+    sender = email.utils.parseaddr(headers.get("From", ""))
     data = {"id": message_id or uuid.uuid4().hex,
-            "from": {"email": sender[1], "name": sender[0], "raw": str(msg.get("From", ""))},
-            "sender": {"email": sender[1]}, "subject": str(msg.get("Subject", "")),
-            "date": str(msg.get("Date", "")), "headers": headers,
+            "from": {"email": sender[1], "name": sender[0], "raw": headers.get("From", "")},
+            "sender": {"email": sender[1]}, "subject": headers.get("Subject", ""),
+            "date": headers.get("Date", ""), "headers": headers,
             "text": _body(msg, "plain"), "html": _body(msg, "html"),
             "raw": raw_bytes.decode("utf-8", errors="replace"),
             "attachments": _attachments(msg), "spf_check": {"code": "+", "value": None},

@@ -88,3 +88,14 @@ def test_html_part_wins_over_a_stub_text_part():
     plain = read_message({"subject": "x", "text": "Plain wins when it is complete. " * 10,
                           "html": "<p>Plain wins when it is complete.</p>"})
     assert plain.parts[0].content_type == "text/plain"
+
+
+def test_malformed_real_world_headers_do_not_break_parsing():
+    from app.ingest.message import read_message
+    from app.ingest.sample import payload_from_message
+    raw = ("From: Thema <othema2002@hotmail.com>\r\nMessage-Id: <>\r\n"
+           "Subject: bank inheritance\r\nContent-Type: text/plain\r\n\r\nDear friend.\r\n")
+    data = payload_from_message(raw)["data"]
+    assert data["subject"] == "bank inheritance" and data["from"]["email"] == \
+        "othema2002@hotmail.com"
+    assert read_message({"raw": raw}).text == "Dear friend."
