@@ -1,7 +1,7 @@
 """GET /api/articles, GET|PUT|DELETE /api/articles/<id>, GET /api/articles/<id>/chunks.
 
 Errors are JSON {"error", "status"} (app.errors); validation errors add {"fields"}."""
-from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from app import ratelimit
 from app.articles import service
@@ -28,12 +28,6 @@ def invalid(fields):
     return jsonify(error="validation failed", status=400, fields=fields), 400
 
 
-def _owned_or_404(article_id):
-    article = Article.get_owned(article_id, g.user.id)
-    if article is None:
-        abort(404, description="no such article")
-    return article
-
 
 @bp.get("/articles")
 @login_required
@@ -57,14 +51,14 @@ def list_articles():
 @login_required
 def get_article(article_id):
     """One article with its text, sources and metadata."""
-    return jsonify(full(_owned_or_404(article_id)))
+    return jsonify(full(service.owned_or_404(article_id)))
 
 
 @bp.put("/articles/<int:article_id>")
 @login_required
 def put_article(article_id):
     """Change any of title, summary, category, text (text is re-indexed by the worker)."""
-    article = _owned_or_404(article_id)
+    article = service.owned_or_404(article_id)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return invalid({"body": "must be a JSON object"})
@@ -80,7 +74,7 @@ def put_article(article_id):
 @login_required
 def delete_article(article_id):
     """Delete the article with its chunks, sources and stored files."""
-    service.delete(_owned_or_404(article_id), current_app.config["STORAGE_DIR"])
+    service.delete(service.owned_or_404(article_id), current_app.config["STORAGE_DIR"])
     return "", 204
 
 
@@ -88,7 +82,7 @@ def delete_article(article_id):
 @login_required
 def article_chunks(article_id):
     """The indexed passages of one article, in order."""
-    chunks = service.chunks_of(_owned_or_404(article_id))
+    chunks = service.chunks_of(service.owned_or_404(article_id))
     return jsonify(items=[{"idx": c.idx, "content": c.content} for c in chunks])
 
 

@@ -5,6 +5,8 @@ import math
 import os
 from dataclasses import dataclass
 
+from flask import abort, g
+
 from app.db import db
 from app.models import Article, Chunk, Source
 from app.models.base import utcnow
@@ -14,6 +16,14 @@ from app.queue import try_enqueue
 log = logging.getLogger(__name__)
 LIMITS = {"title": 300, "summary": 5000, "category": 40, "text": 1_000_000}
 EDITABLE = tuple(LIMITS)
+
+
+def owned_or_404(article_id):
+    """The logged-in user's article; 404 (never 403) when it is someone else's or gone."""
+    article = Article.get_owned(article_id, g.user.id)
+    if article is None:
+        abort(404, description="No such article.")
+    return article
 
 
 @dataclass

@@ -16,7 +16,7 @@ from flask import (
 
 from app.articles import service
 from app.auth.sessions import login_required
-from app.models import Article, Source
+from app.models import Source
 from app.providers.categories import CATEGORIES
 
 bp = Blueprint("articles", __name__)
@@ -34,12 +34,6 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
-
-def _owned_or_404(article_id):
-    article = Article.get_owned(article_id, g.user.id)
-    if article is None:
-        abort(404, description="No such article.")
-    return article
 
 
 @bp.get("/")
@@ -72,7 +66,7 @@ def _search(q):
 @login_required
 def detail(article_id):
     """Summary, full text, sources and metadata of one article."""
-    article = _owned_or_404(article_id)
+    article = service.owned_or_404(article_id)
     return render_template("articles/detail.html", article=article,
                            sources=service.sources_of(article),
                            chunks=service.chunk_count(article))
@@ -82,7 +76,7 @@ def detail(article_id):
 @login_required
 def edit(article_id):
     """Edit title, summary, category and text (text changes are re-indexed by the worker)."""
-    article = _owned_or_404(article_id)
+    article = service.owned_or_404(article_id)
     if request.method == "GET":
         return _edit_form(article, {}, {})
     values, errors = service.validate(request.form.to_dict())
@@ -102,7 +96,7 @@ def _edit_form(article, form, errors):
 @login_required
 def delete(article_id):
     """GET asks for confirmation; POST deletes the article, its chunks, sources and files."""
-    article = _owned_or_404(article_id)
+    article = service.owned_or_404(article_id)
     if request.method == "GET":
         return render_template("articles/delete.html", article=article)
     service.delete(article, current_app.config["STORAGE_DIR"])
@@ -114,7 +108,7 @@ def delete(article_id):
 @login_required
 def download(article_id, source_id):
     """A stored attachment, for its owner only, always as a download (never rendered)."""
-    article = _owned_or_404(article_id)
+    article = service.owned_or_404(article_id)
     source = Source.get_or_none(Source.id == source_id, Source.article == article.id)
     path = source and service.stored_file(current_app.config["STORAGE_DIR"], source.path)
     if not path:
