@@ -1,4 +1,5 @@
 """Shared fixtures: real PostgreSQL + pgvector, Redis and SMTP for integration tests."""
+import dataclasses
 import json
 import os
 import tempfile
@@ -68,6 +69,26 @@ def clean(app, redis_server, smtp_server):
 @pytest.fixture
 def client(app, clean):
     return app.test_client()
+
+
+@pytest.fixture
+def config(app, monkeypatch):
+    """Change settings for one test: config(SIGNUP_OPEN=False)."""
+    def change(**values):
+        cfg = dataclasses.replace(app.extensions["simplr.config"], **values)
+        monkeypatch.setitem(app.extensions, "simplr.config", cfg)
+        for k, v in values.items():
+            monkeypatch.setitem(app.config, k, v)
+    return change
+
+
+@pytest.fixture
+def make_app(app):
+    """make_app(**overrides): another app on the test app's database, Redis and SMTP."""
+    from app import create_app
+    base = dataclasses.asdict(app.extensions["simplr.config"])
+    return lambda **overrides: create_app({**base, **overrides})
+
 
 
 def sign(body):

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from app.models import Article, User
 from tests.conftest import post_webhook, run_jobs
-from tests.integration.test_articles import HOSTILE, make_article
+from tests.factories import HOSTILE, make_article
 
 LINK = re.compile(r"https?://\S+/auth/callback\?token=[\w\-]+")
 

@@ -6,7 +6,7 @@ from app.chat import answer, extractive
 from app.models import User
 from app.providers.openai_compat import ProviderError
 from tests.conftest import run_jobs
-from tests.integration.test_chat import TIDAL, deliver
+from tests.factories import TIDAL, deliver
 
 ASSISTANT = ".chat-message.assistant"
 

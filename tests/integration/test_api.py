@@ -5,8 +5,7 @@ import pytest
 
 from app.models import Article, Chunk
 from tests.conftest import csrf_headers, login, run_jobs
-from tests.integration.test_articles import make_article, user
-from tests.integration.test_auth import config  # noqa: F401 - fixture
+from tests.factories import make_article, user
 
 
 @pytest.fixture

@@ -6,37 +6,7 @@ import pytest
 
 from app.models import Article, Chunk, Source, User
 from tests.conftest import csrf_headers, login, post_webhook, run_jobs
-
-TEXT = ("Kelp forests along the coast of Tasmania have shrunk by ninety percent since the 1950s. "
-        "Warmer currents carry sea urchins south, and the urchins graze the kelp to bare rock. ")
-
-
-def make_article(user, title="Kelp forests", text=TEXT * 8, category="science", pdf=None,
-                 age_days=0):
-    """An article with an email source (and optionally a stored PDF), chunked and embedded
-    by the real re-index job, without the webhook round trip."""
-    from flask import current_app
-
-    from app.ingest.reindex import reindex_article
-    created = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=age_days)
-    article = Article.create(user=user, title=title, summary=f"Summary of {title}.",
-                             content_text=text, category=category, created_at=created,
-                             updated_at=created, metadata={"from": user.email})
-    Source.create(article=article, type="email", name=title, raw_text=text)
-    if pdf is not None:
-        rel = os.path.join(str(user.id), f"a{article.id}", "00-report.pdf")
-        full = os.path.join(current_app.config["STORAGE_DIR"], rel)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "wb") as fh:
-            fh.write(pdf)
-        Source.create(article=article, type="pdf", name="report.pdf", path=rel,
-                      content_type="application/pdf", size=len(pdf), raw_text="pdf text")
-    reindex_article(article.id)
-    return Article.get_by_id(article.id)
-
-
-def user(email="ann@example.com"):
-    return User.get_or_create_by_email(email)
+from tests.factories import HOSTILE, make_article, user
 
 
 @pytest.fixture
@@ -161,10 +131,6 @@ def test_delete_removes_chunks_sources_and_files(app, client, ann):
 def test_pages_require_login(client):
     resp = client.get("/articles")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-
-
-HOSTILE = ('<p>Hello</p><script>alert("pwned")</script>'
-           '<img src=x onerror="alert(1)"><a href="javascript:alert(2)">click me</a>')
 
 
 def test_hostile_email_is_shown_as_text_never_markup(app, client):

@@ -1,42 +1,11 @@
 """Magic-link login end to end: /login → worker → SMTP → /auth/callback → session → logout."""
-import dataclasses
 import datetime
 import hashlib
-import re
-
-import pytest
 
 from app.auth.sessions import COOKIE
 from app.models import MagicLinkToken, Session, User
 from tests.conftest import csrf_headers, login, run_jobs
-
-LINK = re.compile(r"http://simplr\.test/auth/callback\?token=([A-Za-z0-9_\-]+)")
-
-
-def anonymous_csrf(client):
-    return csrf_headers(client)["X-CSRF-Token"]
-
-
-def request_link(client, email, ip=None):
-    headers = {"X-Forwarded-For": ip} if ip else {}
-    return client.post("/login", data={"email": email, "csrf_token": anonymous_csrf(client)},
-                       headers=headers)
-
-
-def link_from(message):
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    return LINK.search(text).group(1)
-
-
-@pytest.fixture
-def config(app, monkeypatch):
-    """Change settings for one test: config(SIGNUP_OPEN=False)."""
-    def change(**values):
-        cfg = dataclasses.replace(app.extensions["simplr.config"], **values)
-        monkeypatch.setitem(app.extensions, "simplr.config", cfg)
-        for k, v in values.items():
-            monkeypatch.setitem(app.config, k, v)
-    return change
+from tests.factories import link_from, request_link
 
 
 def test_login_page_has_a_form_with_csrf(client):

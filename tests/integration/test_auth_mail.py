@@ -6,7 +6,7 @@ from rq.registry import ScheduledJobRegistry
 
 from app.models import MagicLinkToken, User
 from app.queue import connection, queue
-from tests.integration.test_auth import config, request_link  # noqa: F401 - fixture
+from tests.factories import request_link
 from tests.services import free_port
 
 

@@ -1,5 +1,4 @@
 """A failing or stalled OpenAI-compatible provider ends the stream with an `error` event."""
-import dataclasses
 import http.server
 import json
 import threading
@@ -8,15 +7,7 @@ import time
 import pytest
 
 from tests.conftest import csrf_headers, login, post_webhook, run_jobs
-from tests.integration.test_chat import TIDAL, parse_sse
-
-
-@pytest.fixture
-def make_app(app):
-    """make_app(**overrides): another app on the test app's database, Redis and SMTP."""
-    from app import create_app
-    base = dataclasses.asdict(app.extensions["simplr.config"])
-    return lambda **overrides: create_app({**base, **overrides})
+from tests.factories import TIDAL, parse_sse
 
 
 class FakeLLM(http.server.BaseHTTPRequestHandler):

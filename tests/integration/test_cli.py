@@ -2,7 +2,7 @@
 from app.db import db
 from app.models import Chunk, User
 from tests.conftest import post_webhook, run_jobs
-from tests.integration.test_webhook_ingest import message
+from tests.factories import message
 
 
 def test_migrate_twice_is_a_no_op(app, clean):

@@ -9,7 +9,7 @@ import pytest
 
 from app.models import Article, Chunk, InboundEvent
 from tests.conftest import post_webhook, run_jobs
-from tests.integration.test_webhook_ingest import message
+from tests.factories import make_article, message, user
 
 
 def test_redis_down_still_accepts_then_sweeper_processes(app, client, redis_server):
@@ -99,7 +99,6 @@ def test_worker_killed_mid_job_event_still_ends_done_once(app, client, database_
 def test_edit_while_redis_is_down_is_reindexed_by_the_sweeper(app, client, redis_server):
     from app.articles.service import update
     from app.ingest.jobs import sweep_events
-    from tests.integration.test_articles import make_article, user
     article = make_article(user())
     redis_server.stop()
     update(article, {"text": "Seagrass meadows store carbon for millennia. " * 30})

@@ -6,7 +6,7 @@ import pytest
 
 from app.models import Article, Chunk, Source
 from tests.conftest import csrf_headers, login, run_jobs
-from tests.integration.test_articles import make_article, user
+from tests.factories import make_article, user
 
 SECRET = "Zanzibarian quokka telemetry"
 

@@ -3,18 +3,7 @@ import base64
 
 from app.models import Article, Chunk, InboundEvent, Source, User
 from tests.conftest import post_webhook, run_jobs
-
-TIDAL = " ".join(f"Tidal turbine number {i} in the Pentland Firth fed {i * 3} megawatt hours of "
-                 f"renewable energy into the grid during spring tide {i}." for i in range(60))
-
-
-def message(**data):
-    base = {"id": "msg-1", "from": {"email": "Ann.Reader@Example.com", "name": "Ann Reader",
-                                    "raw": "Ann Reader <Ann.Reader@Example.com>"},
-            "subject": "Fwd: Tidal power in Scotland",
-            "text": TIDAL,
-            "html": None, "attachments": []}
-    return {"type": "inbound.message", "inbound_id": "in-1", "data": {**base, **data}}
+from tests.factories import message
 
 
 def test_webhook_to_article_with_chunks_and_confirmation(app, client, smtp_server):

@@ -4,7 +4,7 @@ import json
 
 from app.models import Article, InboundEvent, Source
 from tests.conftest import post_webhook, run_jobs
-from tests.integration.test_webhook_ingest import message
+from tests.factories import message
 
 
 def test_missing_or_wrong_signature_is_401_and_stores_nothing(client):

@@ -10,7 +10,6 @@ import urllib.request
 
 import pytest
 
-from tests.integration.test_chat_errors import make_app as make_app  # noqa: F401
 from tests.services import free_port
 
 

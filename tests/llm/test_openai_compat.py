@@ -5,7 +5,7 @@ import pytest
 from app.providers.categories import CATEGORIES
 from app.providers.openai_compat import OpenAIProvider
 from tests.conftest import csrf_headers, login, post_webhook, run_jobs
-from tests.integration.test_chat import TIDAL, answer_of, parse_sse
+from tests.factories import TIDAL, answer_of, parse_sse
 
 pytestmark = pytest.mark.llm
 
