@@ -35,8 +35,8 @@ def _provider(v):
 
 
 def _fusion(v):
-    if v not in ("sum", "normalised"):
-        raise ValueError("expected sum or normalised")
+    if v not in ("normalised", "coverage"):
+        raise ValueError("expected normalised or coverage")
     return v
 
 
@@ -113,7 +113,9 @@ class Config:
     SEARCH_CANDIDATES: int = var(100, _positive_int)
     SEARCH_FUSION: str = var("normalised", _fusion)
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
-    SEARCH_RANK_NORMALIZATION: int = var(0, int)  # ts_rank's normalization bit mask
+    SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation
+    SEARCH_BM25_B: float = var(0.75, float)  # chunk-length normalisation
+    SEARCH_LEXICAL_BUDGET: int = var(150, _positive_int)  # full-text candidates read, at most
     SEARCH_MAX_QUERY_CHARS: int = var(1000, _positive_int)
     CHAT_MAX_STREAMS: int = var(2, _positive_int)
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)

@@ -1,6 +1,7 @@
 """Search latency at 10k, 100k (and, with --sizes, 1M) chunks: hybrid search against the
 bare HNSW query on the same table in the same run. Chunks are synthesised from the real
 corpus: each real chunk repeated with a small random perturbation of its embedding."""
+import contextlib
 import math
 import random
 
@@ -23,7 +24,8 @@ BARE = ("SET hnsw.ef_search = 100; SELECT id FROM chunks WHERE user_id = %s "
 def seed_rows(source_url):
     """(article title, chunk idx, content, embedding text) of every real bench chunk."""
     import psycopg2
-    with psycopg2.connect(source_url) as conn, conn.cursor() as cur:
+    # `with conn` only ends the transaction; closing() also closes the connection.
+    with contextlib.closing(psycopg2.connect(source_url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT a.id, a.title, c.idx, c.content, c.embedding::text FROM chunks c "
                     "JOIN articles a ON a.id = c.article_id ORDER BY c.id")
         return cur.fetchall()
@@ -88,7 +90,7 @@ def explain(cfg, user_id, text, vector):
     query = parse(text)
     params = sql.params(cfg, user_id, query, vector, "hybrid", 10)
     stmt = sql.statement("hybrid", cfg.SEARCH_FUSION).replace(
-        "\nWITH vec", "\nEXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) WITH vec", 1)
+        "\nWITH ", "\nEXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) WITH ", 1)
     return "\n".join(r[0] for r in db.execute_sql(stmt, params).fetchall())
 
 

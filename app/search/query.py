@@ -23,14 +23,6 @@ class Query:
         """False for punctuation-only input: nothing to embed or match, so no results."""
         return bool(_WORD.search(self.text))
 
-    @property
-    def tsquery(self):
-        """to_tsquery() input: the terms OR-ed, so a chunk needn't contain every word.
-
-        Terms are runs of \\w, so no tsquery operator can come from the user; the
-        parentheses keep a term that the parser splits (foo_bar) in one group."""
-        return " | ".join(f"({t})" for t in self.terms)
-
 
 def parse(q, max_chars=1000):
     """A Query, or QueryError when `q` is empty or longer than `max_chars`."""

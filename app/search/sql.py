@@ -1,11 +1,14 @@
 """The search statement: vector (HNSW) and full-text (GIN) candidates fused in one query.
 
 Every constant of the score comes in as a parameter from config; only the shape of the
-formula lives here. Parts, per chunk:
+formula lives here. Per query lexeme, idf = ln(1 + (N - df + 0.5) / (df + 0.5)) (BM25's),
+from the user's `lexeme_stats` (migration 0002). Parts, per chunk:
   semantic = SEARCH_SEMANTIC_WEIGHT * (1 - cosine distance)
-  keyword  = min(SEARCH_KEYWORD_MAX, SEARCH_KEYWORD_BOOST * query terms the chunk contains)
-  lexical  = sum fusion:        min(SEARCH_LEXICAL_MAX, ts_rank)
-             normalised fusion: SEARCH_LEXICAL_MAX * ts_rank / best ts_rank among candidates
+  keyword  = min(SEARCH_KEYWORD_MAX, SEARCH_KEYWORD_BOOST * query lexemes the chunk contains)
+  lexical  = SEARCH_LEXICAL_MAX * weight / norm, weight = BM25 over the matched lexemes
+             (idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg len)), tf from the
+             tsvector's positions); norm = best weight among candidates ("normalised") or
+             the query's best possible, (k1 + 1) * its total idf ("coverage")
   total    = min(1, semantic + keyword + lexical)
 """
 
@@ -15,29 +18,63 @@ formula lives here. Parts, per chunk:
 SETTINGS = "SET hnsw.ef_search = %(ef_search)s; SET hnsw.iterative_scan = relaxed_order;"
 
 LEXICAL = {
-    "sum": "LEAST(%(lexical_max)s, rank)",
-    "normalised": "%(lexical_max)s * rank / GREATEST(max(rank) OVER (), 1e-9)",
+    "normalised": "%(lexical_max)s * weight / GREATEST(max(weight) OVER (), 1e-9)",
+    # BM25 gives a term at most idf * (k1 + 1): the share of the query's best possible.
+    "coverage": "%(lexical_max)s * weight"
+                " / GREATEST((%(k1)s + 1) * (SELECT sum(idf) FROM terms), 1e-9)",
 }
 
-ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "rank"}
+ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
 
+# Full-text candidates come from the query's rarest lexemes only: those whose document
+# frequencies add up to at most SEARCH_LEXICAL_BUDGET chunks (OR-ed). A common word matches
+# thousands of chunks and would make the GIN step read them all; the chunks it would add
+# rank low on idf anyway, and the vector candidates still cover them. When even the rarest
+# lexeme is over budget, its AND with the next rarest narrows the set instead.
 STATEMENT = """
-WITH vec AS (
+WITH corpus AS (
+  SELECT coalesce(max(chunks), 0) AS n,
+         coalesce(max(lexemes)::float8 / nullif(max(chunks), 0), 1) AS avgdl
+  FROM user_chunk_stats WHERE user_id = %(user_id)s
+), terms AS (
+  SELECT l.lexeme, array_to_tsvector(ARRAY[l.lexeme])::text::tsquery AS tsq,
+         coalesce(s.df, 0) AS df,
+         ln(1 + (corpus.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
+  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s))) l
+  CROSS JOIN corpus
+  LEFT JOIN lexeme_stats s ON s.user_id = %(user_id)s AND s.lexeme = l.lexeme
+), rare AS (
+  SELECT tsq, sum(df) OVER w AS reach, row_number() OVER w AS nth
+  FROM terms WHERE df > 0 WINDOW w AS (ORDER BY df, lexeme)
+), vec AS (
   SELECT id FROM chunks
   WHERE user_id = %(user_id)s AND %(use_vector)s
   ORDER BY embedding <=> %(vector)s::vector LIMIT %(candidates)s
 ), lex AS (
   SELECT id FROM chunks
-  WHERE user_id = %(user_id)s AND %(use_lexical)s AND tsv @@ to_tsquery('english', %(tsq)s)
-  ORDER BY ts_rank(tsv, to_tsquery('english', %(tsq)s), %(rank_normalization)s) DESC
-  LIMIT %(candidates)s
-), parts AS (
-  SELECT c.id, c.article_id, c.idx, c.content,
-         %(semantic_weight)s * (1 - (c.embedding <=> %(vector)s::vector)) AS semantic,
-         (SELECT count(*) FROM unnest(%(terms)s::text[]) AS t(term)
-           WHERE c.tsv @@ plainto_tsquery('english', t.term)) AS matched,
-         ts_rank(c.tsv, to_tsquery('english', %(tsq)s), %(rank_normalization)s) AS rank
+  WHERE user_id = %(user_id)s AND %(use_lexical)s AND tsv @@ coalesce(
+    (SELECT string_agg(tsq::text, ' | ')::tsquery FROM rare WHERE reach <= %(budget)s),
+    (SELECT string_agg(tsq::text, ' & ')::tsquery FROM rare WHERE nth <= 2))
+  LIMIT %(budget)s
+), base AS (
+  -- setweight marks the query's lexemes and ts_filter keeps only those: a few (lexeme,
+  -- positions) per chunk to score, not the whole tsvector.
+  SELECT c.id, c.article_id, c.idx, length(c.tsv) AS dl,
+         ts_filter(setweight(c.tsv, 'A', (SELECT array_agg(lexeme) FROM terms)), '{{a}}') AS hits,
+         %(semantic_weight)s * (1 - (c.embedding <=> %(vector)s::vector)) AS semantic
   FROM chunks c JOIN (SELECT id FROM vec UNION SELECT id FROM lex) cand USING (id)
+), bm25 AS (
+  SELECT b.id, count(*) AS matched, sum(t.idf * f.tf * (%(k1)s + 1) / (f.tf + %(k1)s
+           * (1 - %(b)s + %(b)s * b.dl / (SELECT avgdl FROM corpus)))) AS weight
+  FROM base b
+  CROSS JOIN LATERAL (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf
+                      FROM unnest(b.hits)) f
+  JOIN terms t ON t.lexeme = f.lexeme
+  GROUP BY b.id
+), parts AS (
+  SELECT b.id, b.article_id, b.idx, b.semantic,
+         coalesce(m.matched, 0) AS matched, coalesce(m.weight, 0) AS weight
+  FROM base b LEFT JOIN bm25 m USING (id)
 ), scored AS (
   SELECT *, LEAST(%(keyword_max)s, %(keyword_boost)s * matched) AS keyword,
          {lexical} AS lexical
@@ -47,18 +84,20 @@ WITH vec AS (
 ), grouped AS (
   SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY {order} DESC, idx) AS nth
   FROM ranked
+), top AS (
+  SELECT * FROM grouped WHERE nth <= %(per_article)s ORDER BY {order} DESC, id LIMIT %(limit)s
 )
-SELECT g.id, g.article_id, a.title, g.idx, g.content, g.matched,
-       g.semantic, g.keyword, g.lexical, g.total
-FROM grouped g JOIN articles a ON a.id = g.article_id AND a.user_id = %(user_id)s
-WHERE g.nth <= %(per_article)s
-ORDER BY g.{order} DESC, g.id
-LIMIT %(limit)s
+-- The text is fetched for the page's rows only, not carried through the ranking.
+SELECT t.id, t.article_id, a.title, t.idx, c.content, t.matched,
+       t.semantic, t.keyword, t.lexical, t.total
+FROM top t JOIN chunks c ON c.id = t.id
+JOIN articles a ON a.id = t.article_id AND a.user_id = %(user_id)s
+ORDER BY t.{order} DESC, t.id
 """
 
 
 def statement(mode, fusion):
-    """The SQL for a mode (hybrid|vector|lexical) and a lexical fusion (sum|normalised)."""
+    """The SQL for a mode (hybrid|vector|lexical) and a lexical fusion (normalised|coverage)."""
     return SETTINGS + STATEMENT.format(lexical=LEXICAL[fusion], order=ORDER[mode])
 
 
@@ -66,12 +105,12 @@ def params(cfg, user_id, query, vector, mode, limit):
     """Bind values: the query, and the formula's constants from config."""
     return {
         "user_id": user_id, "vector": "[" + ",".join(f"{x:.6f}" for x in vector) + "]",
-        "tsq": query.tsquery or "", "terms": list(query.terms), "limit": limit,
+        "text": " ".join(query.terms), "limit": limit,
         "use_vector": mode in ("hybrid", "vector"),
         "use_lexical": mode in ("hybrid", "lexical") and bool(query.terms),
         "candidates": cfg.SEARCH_CANDIDATES, "ef_search": max(40, cfg.SEARCH_CANDIDATES),
+        "budget": cfg.SEARCH_LEXICAL_BUDGET, "k1": cfg.SEARCH_BM25_K1, "b": cfg.SEARCH_BM25_B,
         "semantic_weight": cfg.SEARCH_SEMANTIC_WEIGHT, "keyword_boost": cfg.SEARCH_KEYWORD_BOOST,
         "keyword_max": cfg.SEARCH_KEYWORD_MAX, "lexical_max": cfg.SEARCH_LEXICAL_MAX,
         "per_article": cfg.SEARCH_PER_ARTICLE,
-        "rank_normalization": cfg.SEARCH_RANK_NORMALIZATION,
     }

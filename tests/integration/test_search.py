@@ -97,3 +97,49 @@ def test_one_article_does_not_fill_the_page(client, corpus):
     for r in results:
         per_article[r["article_id"]] = per_article.get(r["article_id"], 0) + 1
     assert max(per_article.values()) <= client.application.config["SEARCH_PER_ARTICLE"]
+
+
+def _stats(user_id):
+    """(the triggers' statistics, the same recounted from the chunks) for a user."""
+    from app.db import db
+    kept = db.execute_sql(
+        "SELECT lexeme, df FROM lexeme_stats WHERE user_id = %s AND df <> 0 UNION ALL "
+        "SELECT '', chunks FROM user_chunk_stats WHERE user_id = %s AND chunks <> 0 "
+        "ORDER BY 1", (user_id, user_id)).fetchall()
+    recount = db.execute_sql(
+        "SELECT u.lexeme, count(*) FROM chunks c, unnest(c.tsv) u WHERE c.user_id = %s "
+        "GROUP BY 1 UNION ALL SELECT '', count(*) FROM chunks WHERE user_id = %s "
+        "HAVING count(*) > 0 ORDER BY 1", (user_id, user_id)).fetchall()
+    return kept, recount
+
+
+def test_term_statistics_follow_insert_reindex_and_delete(app, client, corpus):
+    from app.db import db
+    from app.ingest.reindex import reindex_article
+    kept, recount = _stats(corpus.id)
+    assert kept == recount and ("tidal", 1) in kept
+    article = Article.get(Article.title == "Tidal power in Scotland")
+    Article.update(content_text="Tidal lagoons and tidal barrages.").where(
+        Article.id == article.id).execute()
+    with app.app_context():
+        reindex_article(article.id)
+    kept, recount = _stats(corpus.id)
+    assert kept == recount and ("lagoon", 1) in kept and ("pentland", 1) not in kept
+    db.execute_sql("UPDATE chunks SET content = 'grid' WHERE article_id = %s", (article.id,))
+    assert _stats(corpus.id)[0] == _stats(corpus.id)[1]
+    Article.delete().where(Article.user == corpus).execute()  # cascades to the chunks
+    assert _stats(corpus.id) == ([], [])
+    bob = User.get(User.email == "bob@example.com")
+    assert ("tidal", 1) in _stats(bob.id)[0]
+
+
+def test_a_rare_term_outranks_a_common_one(client, corpus):
+    for n in range(5):
+        deliver(client, "ann@example.com", f"Weekly newsletter {n}",
+                f"The newsletter, issue {n}: newsletter news from the newsletter team.", 30 + n)
+    deliver(client, "ann@example.com", "Airship trip", "We flew in a zeppelin.", 40)
+    run_jobs(client.application)
+    results = client.get("/api/search?q=newsletter+zeppelin&mode=lexical").get_json()["results"]
+    assert results[0]["title"] == "Airship trip"
+    assert results[0]["score"]["lexical"] == pytest.approx(0.25)
+    assert all(r["score"]["lexical"] < 0.25 for r in results[1:])
