@@ -15,5 +15,8 @@ ip netns del "$NETNS" 2>/dev/null
 rm -rf "/run/systemd/nspawn/propagate/$MACHINE"
 find /sys/fs/cgroup -depth -type d \( -name payload -o -name supervisor \) -path "*$MACHINE*" -exec rmdir {} + 2>/dev/null
 rm -f "$RUN/nspawn.pid" "$RUN/init.pid" "$RUN/acng.pid"
-[ -n "${SIMPLR_KEEP_ROOT:-}" ] || rm -rf "$RUN/root"
+if [ -z "${SIMPLR_KEEP_ROOT:-}" ]; then
+  mountpoint -q "$RUN/root" && umount "$RUN/root"
+  rm -rf "$RUN/root"
+fi
 true

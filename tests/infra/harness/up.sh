@@ -19,19 +19,28 @@ echo "Remap-debrep: file:deb_mirror*.gz /debian ; $(mirror)" >"$RUN/acng-conf/ac
 /usr/sbin/apt-cacher-ng -c "$RUN/acng-conf" ForeGround=0 CacheDir="$NSC/acng" LogDir="$RUN/acng-log" \
   PidFile="$RUN/acng.pid" BindAddress="$HOST_IP" Port=3142 SocketPath="$RUN/acng.sock"
 
+# The root file system lives on a tmpfs when memory allows: unpacking and throwing it
+# away are then instant (deleting a provisioned tree on disk takes minutes).
+mountpoint -q "$ROOT" && umount "$ROOT"
 rm -rf "$ROOT"; mkdir -p "$ROOT"
+if [ "$(awk '/MemAvailable/ {print int($2 / 1048576)}' /proc/meminfo)" -ge 8 ]; then
+  mount -t tmpfs -o size="${SIMPLR_ROOT_SIZE:-6G}",mode=755 simplr-infra-root "$ROOT"
+fi
 zstd -dc "$(base_tarball)" | tar -C "$ROOT" -xf -
 echo "$MACHINE" >"$ROOT/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\n' "$MACHINE" >"$ROOT/etc/hosts"
 rm -f "$ROOT/etc/resolv.conf"; echo 'nameserver 127.0.0.1' >"$ROOT/etc/resolv.conf"
 : >"$ROOT/etc/machine-id"
 echo "Acquire::http::Proxy \"http://$HOST_IP:3142\";" >"$ROOT/etc/apt/apt.conf.d/01proxy"
+# Test-host speed-ups only: no fsync per file (the host is thrown away), no docs.
+printf 'force-unsafe-io\npath-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\n' \
+  >"$ROOT/etc/dpkg/dpkg.cfg.d/simplr-test"
 mkdir -p "$ROOT/root/.ssh" "$ROOT/srv/localrepo"
 install -m600 "$RUN/id_ed25519.pub" "$ROOT/root/.ssh/authorized_keys"
 
 setsid systemd-nspawn -D "$ROOT" -M "$MACHINE" --register=no --keep-unit \
   --network-namespace-path="/run/netns/$NETNS" --bind-ro="$CACHE/localrepo:/srv/localrepo" \
-  --resolv-conf=off --console=read-only -b >"$RUN/nspawn.log" 2>&1 </dev/null &
+  --capability=CAP_NET_ADMIN --resolv-conf=off --console=read-only -b >"$RUN/nspawn.log" 2>&1 </dev/null &
 echo $! >"$RUN/nspawn.pid"
 CPID=
 for _ in $(seq 1 100); do

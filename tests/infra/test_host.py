@@ -1,0 +1,220 @@
+"""What site.yml leaves on a fresh host: packages, services, ports, TLS, headers, files."""
+import http.client
+import socket
+import ssl
+import warnings
+
+import pytest
+
+from tests.infra.helpers import https as _https
+
+pytestmark = [pytest.mark.infra, pytest.mark.timeout(3600)]
+
+
+@pytest.mark.parametrize("package", ["postgresql-15", "postgresql-15-pgvector", "redis-server",
+                                     "nginx", "nftables", "cron", "python3-venv"])
+def test_package_installed(host, package):
+    assert host.package(package).is_installed
+
+
+@pytest.mark.parametrize("service", ["postgresql", "redis-server", "nginx", "nftables", "cron",
+                                     "simplr-web", "simplr-worker@1", "simplr-worker@2",
+                                     "simplr.target"])
+def test_service_enabled_and_running(host, service):
+    svc = host.service(service)
+    assert svc.is_enabled
+    assert svc.is_running
+
+
+@pytest.mark.parametrize("port", [5432, 6379, 8000])
+def test_backends_listen_on_localhost_only(host, port):
+    assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
+    assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
+    assert not host.socket(f"tcp://:::{port}").is_listening
+    listeners = host.check_output(f"ss -Hltn 'sport = :{port}'")
+    for line in listeners.splitlines():
+        local = line.split()[3]
+        assert local.startswith(("127.0.0.1:", "[::1]:")), line
+
+
+@pytest.mark.parametrize("port", [80, 443])
+def test_web_ports_open(host, appliance, port):
+    assert host.socket(f"tcp://0.0.0.0:{port}").is_listening
+    socket.create_connection((appliance.ip, port), timeout=5).close()
+
+
+def test_units_are_hardened_and_restart(host):
+    for unit in ("simplr-web.service", "simplr-worker@1.service"):
+        props = host.check_output(f"systemctl show {unit} -p Restart -p NoNewPrivileges "
+                                  "-p ProtectSystem -p PrivateTmp -p User -p ProtectHome")
+        assert "Restart=always" in props
+        assert "NoNewPrivileges=yes" in props
+        assert "ProtectSystem=strict" in props
+        assert "PrivateTmp=yes" in props
+        assert "User=simplr" in props
+
+
+def test_only_first_worker_runs_the_scheduler(host):
+    assert "--with-scheduler" in host.check_output("systemctl show simplr-worker@1 -p Environment")
+    second = host.check_output("systemctl show simplr-worker@2 -p Environment")
+    assert "--with-scheduler" not in second
+
+
+def test_app_user_is_a_system_user_and_not_a_superuser(host, appliance):
+    user = host.user("simplr")
+    assert user.exists and user.uid < 1000 and user.shell == "/usr/sbin/nologin"
+    assert appliance.sql("select rolsuper from pg_roles where rolname='simplr'") == "f"
+    assert appliance.sql("select extname from pg_extension where extname='vector'") == "vector"
+
+
+def test_postgres_tuned(appliance):
+    assert appliance.sql("show listen_addresses") == "localhost"
+    assert appliance.sql("show work_mem") == "8MB"
+    assert appliance.sql("show password_encryption") == "scram-sha-256"
+
+
+def test_redis_requires_password(host, appliance):
+    assert "NOAUTH" in host.run("redis-cli -h 127.0.0.1 ping").stdout
+    password = appliance.env_value("REDIS_URL").split(":")[2].split("@")[0]
+    pong = host.run(f"REDISCLI_AUTH={password} redis-cli -h 127.0.0.1 ping").stdout
+    assert pong.strip() == "PONG"
+
+
+def test_env_file_is_private(host):
+    env = host.file("/etc/simplr/simplr.env")
+    assert env.mode == 0o600
+    assert env.user == "root" and env.group == "simplr"
+    for key in ("APP_ENV=production", "COOKIE_SECURE=true", "STORAGE_DIR=/var/lib/simplr/storage",
+                "DATABASE_URL=postgresql://simplr:", "MAX_CONTENT_LENGTH=26214400"):
+        assert key in env.content_string
+    assert "EnvironmentFile=/etc/simplr/simplr.env" in host.file(
+        "/etc/systemd/system/simplr-web.service").content_string
+
+
+def test_storage_dir_is_persistent_and_owned_by_app(host):
+    storage = host.file("/var/lib/simplr/storage")
+    assert storage.is_directory and storage.user == "simplr"
+
+
+def test_release_layout(host, appliance):
+    current = host.file("/opt/simplr/current")
+    assert current.is_symlink and current.linked_to.startswith("/opt/simplr/releases/")
+    assert host.file(f"{current.linked_to}/venv/bin/gunicorn").exists
+    assert "0 migration(s) applied" in host.check_output("simplr migrate")
+
+
+def test_cron_backups(host):
+    cron = host.file("/etc/cron.d/simplr-backup").content_string
+    assert "/usr/local/sbin/simplr-backup db" in cron
+    assert "/usr/local/sbin/simplr-backup storage" in cron
+
+
+def test_backup_fails_loudly(host):
+    assert host.run("/usr/local/sbin/simplr-backup nonsense").rc != 0
+
+
+def test_firewall_only_allows_ssh_and_web(host, appliance):
+    rules = host.check_output("nft list chain inet filter input")
+    assert "policy drop" in rules
+    assert "tcp dport { 22, 80, 443 } accept" in rules
+    # A stray service listening on all addresses is still unreachable from outside.
+    host.run("systemd-run --unit=stray-listener python3 -m http.server 9999 --bind 0.0.0.0")
+    try:
+        host.run("sleep 1")
+        inside = host.run("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9999/")
+        assert inside.stdout == "200"
+        with pytest.raises(OSError):
+            socket.create_connection((appliance.ip, 9999), timeout=3).close()
+    finally:
+        host.run("systemctl stop stray-listener")
+
+
+def _tls(ip, version):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: that is the point
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = version
+    with socket.create_connection((ip, 443), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="simplr-test") as tls:
+            return tls.version()
+
+
+@pytest.mark.parametrize("version,name", [(ssl.TLSVersion.TLSv1_2, "TLSv1.2"),
+                                          (ssl.TLSVersion.TLSv1_3, "TLSv1.3")])
+def test_tls_versions_accepted(appliance, version, name):
+    assert _tls(appliance.ip, version) == name
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1])
+def test_old_tls_refused(appliance, version):
+    with pytest.raises((ssl.SSLError, OSError)):
+        _tls(appliance.ip, version)
+
+
+def test_nginx_tls_protocols_configured(host):
+    site = host.file("/etc/nginx/sites-enabled/simplr.conf").content_string
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in site
+
+
+def test_http_redirects_to_https(appliance):
+    conn = http.client.HTTPConnection(appliance.ip, 80, timeout=5)
+    try:
+        conn.request("GET", "/articles?x=1", headers={"Host": "simplr-test"})
+        resp = conn.getresponse()
+        assert resp.status == 301
+        assert resp.getheader("Location") == "https://simplr-test/articles?x=1"
+    finally:
+        conn.close()
+
+
+def test_health_through_nginx_with_security_headers(appliance):
+    status, headers, body = _https(appliance.ip, "/health")
+    assert status == 200, body
+    assert b'"status":"ok"' in body.replace(b" ", b"")
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "Referrer-Policy" in headers
+    assert "nginx/" not in headers.get("Server", "")
+
+
+def test_static_files_served_by_nginx(host, appliance):
+    static = host.file("/opt/simplr/current/app/static")
+    if not static.is_directory:
+        pytest.skip("this release has no app/static")
+    name = sorted(static.listdir())[0]
+    status, headers, body = _https(appliance.ip, f"/static/{name}")
+    assert status == 200
+    assert body == host.file(f"/opt/simplr/current/app/static/{name}").content
+    assert "max-age=604800" in headers.get("Cache-Control", "")  # set by nginx, not the app
+    assert "Strict-Transport-Security" in headers
+
+
+def test_metrics_not_public(appliance, host):
+    assert _https(appliance.ip, "/metrics")[0] == 403
+    local = host.run("curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1/metrics")
+    assert local.stdout == "200"
+
+
+def test_body_limit_matches_app(host, appliance):
+    site = host.file("/etc/nginx/sites-enabled/simplr.conf").content_string
+    assert "client_max_body_size 26214400;" in site
+    # nginx answers from the Content-Length header, before any body is sent.
+    conn = http.client.HTTPSConnection(appliance.ip, 443, timeout=15,
+                                       context=ssl._create_unverified_context())
+    try:
+        conn.putrequest("POST", "/webhooks/mailersend", skip_host=True)
+        conn.putheader("Host", "simplr-test")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(26214400 + 1))
+        conn.endheaders()
+        assert conn.getresponse().status == 413
+    finally:
+        conn.close()
+
+
+def test_api_is_rate_limited(appliance):
+    statuses = [_https(appliance.ip, "/api/articles")[0] for _ in range(45)]
+    assert 429 in statuses, statuses
