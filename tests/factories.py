@@ -96,17 +96,17 @@ def answer_of(events):
     return "".join(d["text"] for e, d in events if e == "token")
 
 
-LINK = re.compile(r"http://simplr\.test/auth/callback\?token=([A-Za-z0-9_\-]+)")
+LINK = re.compile(r"http://simplr\.test/auth/callback\?token=([A-Za-z0-9_\-]+)(&next=\S+)?")
 
 
 def anonymous_csrf(client):
     return csrf_headers(client)["X-CSRF-Token"]
 
 
-def request_link(client, email, ip=None):
+def request_link(client, email, ip=None, next_path=None):
     headers = {"X-Forwarded-For": ip} if ip else {}
-    return client.post("/login", data={"email": email, "csrf_token": anonymous_csrf(client)},
-                       headers=headers)
+    data = {"email": email, "csrf_token": anonymous_csrf(client), "next": next_path or ""}
+    return client.post("/login", data=data, headers=headers)
 
 
 def link_from(message):

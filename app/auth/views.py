@@ -45,7 +45,8 @@ def request_link():
     if limited:
         return limited
     try:
-        enqueue(send_magic_link, address, ratelimit.client_ip(), queue_name="mail")
+        enqueue(send_magic_link, address, ratelimit.client_ip(),
+                safe_next(request.form.get("next")), queue_name="mail")
     except redis.RedisError:
         return render_template("auth/login.html", email=address,
                                error="We cannot send email right now. Try again in a minute."), 503
@@ -72,7 +73,18 @@ def callback():
     if user is None:
         return render_template("auth/link_invalid.html"), 400
     token = start_session(user, request.headers.get("User-Agent"))
-    return set_cookie(redirect(url_for("articles.index")), token)
+    target = safe_next(request.args.get("next")) or url_for("articles.index")
+    return set_cookie(redirect(target), token)
+
+
+def safe_next(value):
+    """A path on this site to return to after login, or None (never another host: an
+    open redirect would let a phishing link pass through our login)."""
+    value = (value or "").strip()
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value \
+            and len(value) <= 500 and all(c.isprintable() for c in value):
+        return value
+    return None
 
 
 @bp.post("/logout")

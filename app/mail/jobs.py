@@ -1,5 +1,6 @@
 """Email jobs (queue `mail`): retried with backoff when the SMTP server fails."""
 import logging
+import urllib.parse
 
 from flask import current_app
 
@@ -26,7 +27,7 @@ def send_confirmation(article_id):
     return True
 
 
-def send_magic_link(address, ip=None):
+def send_magic_link(address, ip=None, next_path=None):
     """Email a one-time login link to `address`, if it may log in (otherwise send nothing:
     the login page answered the same either way). A token whose email fails is revoked and
     the retry issues a fresh one, so no raw token ever sits in Redis."""
@@ -39,6 +40,8 @@ def send_magic_link(address, ip=None):
             return False
         token, token_id = magic.issue(user, cfg.MAGICLINK_TTL_MINUTES, ip)
     link = f"{cfg.APP_BASE_URL.rstrip('/')}/auth/callback?token={token}"
+    if next_path:
+        link += "&next=" + urllib.parse.quote(next_path, safe="/")
     msg = mail.build(cfg, user.email, f"Your {cfg.EMAIL_BRAND_NAME} login link", "magic_link",
                      link=link, minutes=cfg.MAGICLINK_TTL_MINUTES)
     try:

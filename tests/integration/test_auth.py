@@ -2,10 +2,12 @@
 import datetime
 import hashlib
 
+import pytest
+
 from app.auth.sessions import COOKIE
 from app.models import MagicLinkToken, Session, User
 from tests.conftest import csrf_headers, login, run_jobs
-from tests.factories import link_from, request_link
+from tests.factories import LINK, link_from, request_link
 
 
 def test_login_page_has_a_form_with_csrf(client):
@@ -160,3 +162,25 @@ def test_redis_down_means_try_again_not_a_crash(app, client, redis_server):
     finally:
         redis_server.start()
     assert resp.status_code == 503 and "Try again" in resp.get_data(as_text=True)
+
+
+def test_login_returns_to_the_page_that_asked_for_it(app, client, smtp_server):
+    User.get_or_create_by_email("ann@example.com")
+    assert client.get("/chat").headers["Location"].endswith("/login?next=/chat")
+    assert 'name="next" value="/chat"' in client.get("/login?next=/chat").get_data(as_text=True)
+    request_link(client, "ann@example.com", next_path="/chat")
+    run_jobs(app)
+    link = LINK.search(smtp_server.wait_for(1)[0].get_body(("plain",)).get_content())
+    assert link.group(2) == "&next=/chat"
+    resp = client.get(f"/auth/callback?token={link.group(1)}&next=/chat")
+    assert resp.headers["Location"].endswith("/chat")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_login_never_redirects_to_another_host(app, client, smtp_server, target):
+    User.get_or_create_by_email("ann@example.com")
+    request_link(client, "ann@example.com", next_path=target)
+    run_jobs(app)
+    token = link_from(smtp_server.wait_for(1)[0])
+    resp = client.get("/auth/callback", query_string={"token": token, "next": target})
+    assert resp.headers["Location"].endswith("/articles")
