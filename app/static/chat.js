@@ -53,11 +53,27 @@
     return [event, data.length ? JSON.parse(data.join("\n")) : null];
   }
 
+  // A new conversation joins the sidebar at once, without a reload.
+  function listConversation(id, title) {
+    var list = document.querySelector(".chat-conversations");
+    var href = "/chat/" + id;
+    if (!list || list.querySelector('a[href="' + href + '"]')) return;
+    var empty = list.querySelector("li.muted");
+    if (empty) empty.remove();
+    var li = document.createElement("li"), a = document.createElement("a");
+    li.className = "active";
+    a.href = href;
+    a.textContent = title;  // textContent: a title is user text, never markup
+    li.appendChild(a);
+    list.insertBefore(li, list.firstChild);
+  }
+
   function handle(event, data, div) {
     var text = div.querySelector(".chat-text");
     if (event === "meta") {
       root.dataset.conversationId = data.conversation_id;
       if (window.history && history.replaceState) history.replaceState(null, "", "/chat/" + data.conversation_id);
+      listConversation(data.conversation_id, data.title);
     } else if (event === "token") {
       text.textContent += data.text;
       log.scrollTop = log.scrollHeight;

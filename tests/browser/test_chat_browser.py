@@ -1,6 +1,7 @@
 """In Chromium: ask a question on /chat and watch the answer stream in, then its citations;
 a provider failure shows the error instead of a spinner."""
 import time
+import urllib.parse
 
 from app.chat import answer, extractive
 from app.models import User
@@ -40,6 +41,9 @@ def test_answer_streams_in_with_citations(app, client, page, log_in_browser, mon
     assert link.get_attribute("href").startswith("/articles/")
     assert page.is_hidden("#chat-error")
     assert "/chat/" in page.url  # the new conversation's own address, for reloads
+    sidebar = page.locator(".chat-conversations li.active a")  # listed without a reload
+    assert sidebar.get_attribute("href") == urllib.parse.urlparse(page.url).path
+    assert "No conversations yet" not in page.inner_text(".chat-conversations")
     screenshot(page, "chat-answered-desktop")
 
     page.reload()
