@@ -4,18 +4,16 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app import migrations
+from app.config import current as current_config
 from app.providers import embedding_dimensions
-
-
-def _cfg():
-    return current_app.extensions["simplr.config"]
 
 
 @click.command("migrate")
 @with_appcontext
 def migrate_command():
     """Apply pending database migrations (a no-op when up to date)."""
-    done = migrations.migrate({"dimensions": embedding_dimensions(_cfg())}, log=click.echo)
+    dims = embedding_dimensions(current_config())
+    done = migrations.migrate({"dimensions": dims}, log=click.echo)
     click.echo(f"{len(done)} migration(s) applied; schema is up to date.")
 
 

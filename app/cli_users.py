@@ -2,9 +2,9 @@
 import time
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
+from app.config import current as current_config
 from app.db import db
 from app.models import Chunk, User
 from app.providers import embedding_dimensions, get_embedder
@@ -50,7 +50,7 @@ def resize_vector_column(dims):
 @with_appcontext
 def reembed_command(batch):
     """Re-embed every chunk with the configured model (after changing EMBEDDING_MODEL)."""
-    cfg = current_app.extensions["simplr.config"]
+    cfg = current_config()
     embedder, dims = get_embedder(cfg), embedding_dimensions(cfg)
     started, done = time.monotonic(), 0
     with db.connection_context():

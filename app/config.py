@@ -130,6 +130,12 @@ class Config:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+def current():
+    """The running app's validated Config (set once by create_app)."""
+    from flask import current_app
+    return current_app.extensions["simplr.config"]
+
+
 def load(environ=None, env_file=None, **overrides):
     """Build a validated Config from overrides, the environment and an optional env file."""
     environ = dict(os.environ if environ is None else environ)

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from app import ratelimit
 from app.articles import service
 from app.auth.sessions import login_required
+from app.config import current as current_config
 from app.models import Article
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -15,7 +16,7 @@ MAX_PER_PAGE = 100
 @bp.before_request
 def _limits():
     """A smaller body limit than uploads need (413 beyond it), and a per-client rate limit."""
-    cfg = current_app.extensions["simplr.config"]
+    cfg = current_config()
     request.max_content_length = cfg.API_MAX_BODY_BYTES
     who = f"user:{g.user.id}" if g.get("user") else f"ip:{ratelimit.client_ip()}"
     if not ratelimit.hit(f"api:{who}", cfg.API_RATE_PER_MINUTE, 60):

@@ -1,10 +1,11 @@
 """Login by emailed magic link: /login, /auth/callback, /logout."""
 import redis
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from app import ratelimit
 from app.auth import magic
 from app.auth.sessions import clear_cookie, end_session, set_cookie, start_session
+from app.config import current as current_config
 from app.mail.jobs import send_magic_link
 from app.models import normalise_email
 from app.queue import enqueue
@@ -12,9 +13,6 @@ from app.queue import enqueue
 bp = Blueprint("auth", __name__)
 HOUR = 3600
 
-
-def _cfg():
-    return current_app.extensions["simplr.config"]
 
 
 @bp.after_request
@@ -55,7 +53,7 @@ def request_link():
 
 def _rate_limited(address):
     """A 429 page when this client IP or this address asked too often, else None."""
-    cfg = _cfg()
+    cfg = current_config()
     if (ratelimit.hit(f"login:ip:{ratelimit.client_ip()}", cfg.LOGIN_RATE_PER_IP_PER_HOUR, HOUR)
             and ratelimit.hit(f"login:email:{address}", cfg.LOGIN_RATE_PER_HOUR, HOUR)):
         return None

@@ -3,7 +3,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -15,13 +14,11 @@ from flask import (
 
 from app.auth.sessions import login_required
 from app.chat import answer, limiter, memory
+from app.config import current as current_config
 
 bp = Blueprint("chat", __name__)
 MAX_QUESTION_CHARS = 4000
 
-
-def _cfg():
-    return current_app.extensions["simplr.config"]
 
 
 def _owned(conversation_id):
@@ -50,7 +47,7 @@ def stream():
         abort(400, description=f"message must be 1 to {MAX_QUESTION_CHARS} characters")
     cid = body.get("conversation_id")
     conversation = _owned(int(cid)) if str(cid or "").isdigit() else None
-    cfg, user_id = _cfg(), g.user.id
+    cfg, user_id = current_config(), g.user.id
     if not limiter.acquire(user_id, cfg.CHAT_MAX_STREAMS, cfg.LLM_TIMEOUT_SECONDS + 60):
         abort(429, description="too many answers streaming at once; wait for one to finish")
     conversation = conversation or memory.start(user_id, question)

@@ -4,9 +4,9 @@ import time
 import traceback
 
 import peewee
-from flask import current_app
 
 from app import metrics
+from app.config import current as current_config
 from app.db import db
 from app.ingest.chunking import chunk_text
 from app.ingest.message import read_message
@@ -17,9 +17,6 @@ from app.providers import get_provider
 
 log = logging.getLogger(__name__)
 
-
-def _config():
-    return current_app.extensions["simplr.config"]
 
 
 def ingest_event(event_id):
@@ -35,7 +32,7 @@ def ingest_event(event_id):
                             updated_at=utcnow()).where(InboundEvent.id == event_id).execute()
         started = time.monotonic()
         try:
-            article_id = build_article(event, _config())
+            article_id = build_article(event, current_config())
         except Exception as exc:
             _fail(event_id, exc)
             raise  # RQ retries with backoff
@@ -114,7 +111,7 @@ def sweep_events(received_for=60, processing_for=None):
     from app.queue import enqueue
     with db.connection_context():
         if processing_for is None:  # a live job may run up to its timeout
-            processing_for = _config().JOB_TIMEOUT_SECONDS + 60
+            processing_for = current_config().JOB_TIMEOUT_SECONDS + 60
         ids = [e.id for e in InboundEvent.stale(received_for, processing_for)]
         edited = pending_reindex(processing_for)
     for event_id in ids:

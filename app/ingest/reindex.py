@@ -2,8 +2,7 @@
 import datetime
 import logging
 
-from flask import current_app
-
+from app.config import current as current_config
 from app.db import db
 from app.ingest.chunking import chunk_text
 from app.models import Article, Chunk
@@ -18,7 +17,7 @@ def reindex_article(article_id):
 
     Idempotent: the chunks are swapped in one transaction, and if the text changed again
     while we were embedding, we stop — the job queued by that newer edit does the work."""
-    cfg = current_app.extensions["simplr.config"]
+    cfg = current_config()
     with db.connection_context():
         article = Article.get_or_none(Article.id == article_id)
         if article is None:

@@ -2,9 +2,8 @@
 import logging
 import urllib.parse
 
-from flask import current_app
-
 from app import mail
+from app.config import current as current_config
 from app.db import db
 from app.models import Article
 
@@ -13,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def send_confirmation(article_id):
     """Tell the sender their email became article `article_id` (no-op if it was deleted)."""
-    cfg = current_app.extensions["simplr.config"]
+    cfg = current_config()
     with db.connection_context():
         article = Article.get_or_none(Article.id == article_id)
         if article is None:
@@ -32,7 +31,7 @@ def send_magic_link(address, ip=None, next_path=None):
     the login page answered the same either way). A token whose email fails is revoked and
     the retry issues a fresh one, so no raw token ever sits in Redis."""
     from app.auth import magic
-    cfg = current_app.extensions["simplr.config"]
+    cfg = current_config()
     with db.connection_context():
         user = magic.user_for_login(address, cfg.SIGNUP_OPEN)
         if user is None:

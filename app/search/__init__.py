@@ -3,8 +3,7 @@
 `search(user_id, q, limit, mode)` is the one entry point (the API, the /articles page,
 chat retrieval and the benchmark all call it). See docs/search.md for the formula.
 """
-from flask import current_app
-
+from app.config import current as current_config
 from app.db import db
 from app.providers import get_embedder
 from app.search import sql
@@ -23,7 +22,7 @@ def search(user_id, q, limit=10, mode="hybrid", config=None):
     Each result is a dict: article_id, title, url, chunk_id, idx, content, excerpt (safe
     HTML), matched (query terms found) and score {semantic, keyword, lexical, total}.
     Raises QueryError for an empty or over-long query."""
-    cfg = config or current_app.extensions["simplr.config"]
+    cfg = config or current_config()
     if mode not in MODES:
         raise QueryError(f"mode must be one of {', '.join(MODES)}")
     query = q if isinstance(q, Query) else parse(q, cfg.SEARCH_MAX_QUERY_CHARS)
