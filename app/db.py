@@ -1,4 +1,7 @@
 """The database: one deferred, pooled peewee connection, opened and closed per request."""
+import re
+import weakref
+
 from playhouse.db_url import parse as parse_url
 from playhouse.postgres_ext import PooledPostgresqlExtDatabase
 
@@ -23,3 +26,30 @@ def init_app(app):
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+# Statement names prepared on each pooled connection. Keyed by the psycopg2 connection
+# object: a reconnect is a new object, so a fresh session is never assumed to have them.
+# (Prepared statements outlive a rolled-back transaction, so no undo is needed on error.)
+_prepared = weakref.WeakKeyDictionary()
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def execute_prepared(name, sql, params, prefix=""):
+    """Run `sql` (psycopg2 %(name)s placeholders) as a server-side prepared statement: it
+    is planned once per connection instead of on every call. `prefix` (e.g. SET ...;) is
+    sent in the same round trip. Returns the cursor."""
+    conn = db.connection()
+    names = _prepared.setdefault(conn, {})
+    if name not in names:
+        order = list(dict.fromkeys(_PARAM.findall(sql)))
+        text = _PARAM.sub(lambda m: f"${order.index(m.group(1)) + 1}", sql)
+        db.execute_sql(f"PREPARE {name} AS {text}")
+        names[name] = order
+    args = ", ".join(f"%({n})s" for n in names[name])
+    return db.execute_sql(f"{prefix} EXECUTE {name} ({args})", params)
+
+
+def prepared_names(name):
+    """The parameter names, in order, of a statement prepared on the current connection."""
+    return _prepared[db.connection()][name]

@@ -17,7 +17,9 @@ from tests.services import fresh_database
 SIZES = (10_000, 100_000)
 DB_NAME = "simplr_bench_latency"
 QUERIES = 200
-BARE = ("SET hnsw.ef_search = 100; SELECT id FROM chunks WHERE user_id = %s "
+# The baseline: the plain nearest-neighbour query, at the same HNSW search width as the
+# hybrid statement's vector side (a wider search would be slower and a narrower one worse).
+BARE = ("SET hnsw.ef_search = %s; SELECT id FROM chunks WHERE user_id = %s "
         "ORDER BY embedding <=> %s::vector LIMIT 10")
 
 
@@ -75,22 +77,25 @@ def measure(cfg, user_id, texts, vectors):
     bare, hybrid = [], []
     for text, vec in zip(texts, vectors, strict=True):
         literal = "[" + ",".join(f"{x:.6f}" for x in vec) + "]"
-        bare.append(timed(_bare, user_id, literal)[1])
+        bare.append(timed(_bare, cfg, user_id, literal)[1])
         hybrid.append(timed(run, cfg, user_id, parse(text), vec, "hybrid", 10)[1])
     return {name: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2)}
             for name, v in (("bare_hnsw", bare), ("hybrid", hybrid))}
 
 
-def _bare(user_id, literal):
-    return db.execute_sql(BARE, (user_id, literal)).fetchall()
+def _bare(cfg, user_id, literal):
+    ef_search = max(cfg.SEARCH_EF_SEARCH, cfg.SEARCH_CANDIDATES)
+    return db.execute_sql(BARE, (ef_search, user_id, literal)).fetchall()
 
 
 def explain(cfg, user_id, text, vector):
+    """EXPLAIN ANALYZE of the prepared hybrid statement (run() has prepared it already)."""
+    from app.db import prepared_names
     from app.search import sql
-    query = parse(text)
-    params = sql.params(cfg, user_id, query, vector, "hybrid", 10)
-    stmt = sql.statement("hybrid", cfg.SEARCH_FUSION).replace(
-        "\nWITH ", "\nEXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) WITH ", 1)
+    name = f"simplr_search_hybrid_{cfg.SEARCH_FUSION}"
+    args = ", ".join(f"%({n})s" for n in prepared_names(name))
+    params = sql.params(cfg, user_id, parse(text), vector, "hybrid", 10)
+    stmt = f"{sql.SETTINGS} EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE {name} ({args})"
     return "\n".join(r[0] for r in db.execute_sql(stmt, params).fetchall())
 
 

@@ -4,7 +4,7 @@
 chat retrieval and the benchmark all call it). See docs/search.md for the formula.
 """
 from app.config import current as current_config
-from app.db import db
+from app.db import execute_prepared
 from app.providers import get_embedder
 from app.search import sql
 from app.search.highlight import excerpt
@@ -36,10 +36,12 @@ def run(cfg, user_id, query, vector, mode="hybrid", limit=10):
     """The database half of search(), for a query already embedded (the benchmark times it
     against the bare HNSW query). One round trip."""
     limit = max(1, min(int(limit), MAX_LIMIT))
-    statement = sql.statement(mode, cfg.SEARCH_FUSION)
     # No connection_context: in a request the connection is the request's (closed at
     # teardown); elsewhere peewee connects on first use.
-    rows = db.execute_sql(statement, sql.params(cfg, user_id, query, vector, mode, limit))
+    rows = execute_prepared(f"simplr_search_{mode}_{cfg.SEARCH_FUSION}",
+                            sql.statement(mode, cfg.SEARCH_FUSION),
+                            sql.params(cfg, user_id, query, vector, mode, limit),
+                            prefix=sql.SETTINGS)
     return [_result(row, query) for row in rows.fetchall()]
 
 

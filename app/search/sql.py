@@ -11,17 +11,19 @@ from the user's `lexeme_stats` (migration 0002). Parts, per chunk:
              the query's best possible, (k1 + 1) * its total idf ("coverage")
   total    = min(1, semantic + keyword + lexical)
 """
-
 # Session settings sent in the same round trip as the query. ef_search bounds how many
 # neighbours HNSW returns; iterative scan keeps going when the user filter drops most of
-# them (other users' chunks), instead of silently returning fewer candidates.
-SETTINGS = "SET hnsw.ef_search = %(ef_search)s; SET hnsw.iterative_scan = relaxed_order;"
+# them (other users' chunks), instead of silently returning fewer candidates. The plan is
+# prepared once per connection (planning this statement costs more than running its
+# vector scan) and kept generic, not re-planned for each query's values.
+SETTINGS = ("SET hnsw.ef_search = %(ef_search)s; SET hnsw.iterative_scan = relaxed_order;"
+            " SET plan_cache_mode = force_generic_plan;")
 
 LEXICAL = {
-    "normalised": "%(lexical_max)s * weight / GREATEST(max(weight) OVER (), 1e-9)",
+    "normalised": "%(lexical_max)s::float8 * weight / GREATEST(max(weight) OVER (), 1e-9)",
     # BM25 gives a term at most idf * (k1 + 1): the share of the query's best possible.
-    "coverage": "%(lexical_max)s * weight"
-                " / GREATEST((%(k1)s + 1) * (SELECT sum(idf) FROM terms), 1e-9)",
+    "coverage": "%(lexical_max)s::float8 * weight"
+                " / GREATEST((%(k1)s::float8 + 1) * (SELECT sum(idf) FROM terms), 1e-9)",
 }
 
 ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
@@ -31,41 +33,46 @@ ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
 # thousands of chunks and would make the GIN step read them all; the chunks it would add
 # rank low on idf anyway, and the vector candidates still cover them. When even the rarest
 # lexeme is over budget, its AND with the next rarest narrows the set instead.
+# Candidates carry what scoring needs (the distance from the HNSW scan, the tsvector), so
+# no chunk is fetched twice; the text is joined in for the page's rows only.
 STATEMENT = """
 WITH corpus AS (
   SELECT coalesce(max(chunks), 0) AS n,
          coalesce(max(lexemes)::float8 / nullif(max(chunks), 0), 1) AS avgdl
-  FROM user_chunk_stats WHERE user_id = %(user_id)s
+  FROM user_chunk_stats WHERE user_id = %(user_id)s::bigint
 ), terms AS (
   SELECT l.lexeme, array_to_tsvector(ARRAY[l.lexeme])::text::tsquery AS tsq,
          coalesce(s.df, 0) AS df,
          ln(1 + (corpus.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) AS idf
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s))) l
+  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s::text))) l
   CROSS JOIN corpus
-  LEFT JOIN lexeme_stats s ON s.user_id = %(user_id)s AND s.lexeme = l.lexeme
+  LEFT JOIN lexeme_stats s ON s.user_id = %(user_id)s::bigint AND s.lexeme = l.lexeme
 ), rare AS (
   SELECT tsq, sum(df) OVER w AS reach, row_number() OVER w AS nth
   FROM terms WHERE df > 0 WINDOW w AS (ORDER BY df, lexeme)
-), vec AS (
-  SELECT id FROM chunks
-  WHERE user_id = %(user_id)s AND %(use_vector)s
-  ORDER BY embedding <=> %(vector)s::vector LIMIT %(candidates)s
+), vec AS MATERIALIZED (
+  SELECT id, article_id, idx, tsv, embedding <=> %(vector)s::vector AS distance FROM chunks
+  WHERE user_id = %(user_id)s::bigint AND %(use_vector)s::boolean
+  ORDER BY embedding <=> %(vector)s::vector LIMIT %(candidates)s::int
 ), lex AS (
-  SELECT id FROM chunks
-  WHERE user_id = %(user_id)s AND %(use_lexical)s AND tsv @@ coalesce(
-    (SELECT string_agg(tsq::text, ' | ')::tsquery FROM rare WHERE reach <= %(budget)s),
+  SELECT id, article_id, idx, tsv, embedding <=> %(vector)s::vector AS distance FROM chunks
+  WHERE user_id = %(user_id)s::bigint AND %(use_lexical)s::boolean AND tsv @@ coalesce(
+    (SELECT string_agg(tsq::text, ' | ')::tsquery FROM rare
+     WHERE reach <= %(budget)s::int),
     (SELECT string_agg(tsq::text, ' & ')::tsquery FROM rare WHERE nth <= 2))
-  LIMIT %(budget)s
+    AND id NOT IN (SELECT id FROM vec)
+  LIMIT %(budget)s::int
 ), base AS (
   -- setweight marks the query's lexemes and ts_filter keeps only those: a few (lexeme,
   -- positions) per chunk to score, not the whole tsvector.
-  SELECT c.id, c.article_id, c.idx, length(c.tsv) AS dl,
-         ts_filter(setweight(c.tsv, 'A', (SELECT array_agg(lexeme) FROM terms)), '{{a}}') AS hits,
-         %(semantic_weight)s * (1 - (c.embedding <=> %(vector)s::vector)) AS semantic
-  FROM chunks c JOIN (SELECT id FROM vec UNION SELECT id FROM lex) cand USING (id)
+  SELECT id, article_id, idx, length(tsv) AS dl,
+         ts_filter(setweight(tsv, 'A', (SELECT array_agg(lexeme) FROM terms)), '{{a}}') AS hits,
+         %(semantic_weight)s::float8 * (1 - distance) AS semantic
+  FROM (SELECT * FROM vec UNION ALL SELECT * FROM lex) cand
 ), bm25 AS (
-  SELECT b.id, count(*) AS matched, sum(t.idf * f.tf * (%(k1)s + 1) / (f.tf + %(k1)s
-           * (1 - %(b)s + %(b)s * b.dl / (SELECT avgdl FROM corpus)))) AS weight
+  SELECT b.id, count(*) AS matched, sum(t.idf * f.tf * (%(k1)s::float8 + 1) / (f.tf
+           + %(k1)s::float8 * (1 - %(b)s::float8 + %(b)s::float8 * b.dl
+                                / (SELECT avgdl FROM corpus)))) AS weight
   FROM base b
   CROSS JOIN LATERAL (SELECT lexeme, coalesce(array_length(positions, 1), 1) AS tf
                       FROM unnest(b.hits)) f
@@ -76,7 +83,7 @@ WITH corpus AS (
          coalesce(m.matched, 0) AS matched, coalesce(m.weight, 0) AS weight
   FROM base b LEFT JOIN bm25 m USING (id)
 ), scored AS (
-  SELECT *, LEAST(%(keyword_max)s, %(keyword_boost)s * matched) AS keyword,
+  SELECT *, LEAST(%(keyword_max)s::float8, %(keyword_boost)s::float8 * matched) AS keyword,
          {lexical} AS lexical
   FROM parts
 ), ranked AS (
@@ -85,20 +92,20 @@ WITH corpus AS (
   SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY {order} DESC, idx) AS nth
   FROM ranked
 ), top AS (
-  SELECT * FROM grouped WHERE nth <= %(per_article)s ORDER BY {order} DESC, id LIMIT %(limit)s
+  SELECT * FROM grouped WHERE nth <= %(per_article)s::int
+  ORDER BY {order} DESC, id LIMIT %(limit)s::int
 )
--- The text is fetched for the page's rows only, not carried through the ranking.
 SELECT t.id, t.article_id, a.title, t.idx, c.content, t.matched,
        t.semantic, t.keyword, t.lexical, t.total
 FROM top t JOIN chunks c ON c.id = t.id
-JOIN articles a ON a.id = t.article_id AND a.user_id = %(user_id)s
+JOIN articles a ON a.id = t.article_id AND a.user_id = %(user_id)s::bigint
 ORDER BY t.{order} DESC, t.id
 """
 
-
 def statement(mode, fusion):
-    """The SQL for a mode (hybrid|vector|lexical) and a lexical fusion (normalised|coverage)."""
-    return SETTINGS + STATEMENT.format(lexical=LEXICAL[fusion], order=ORDER[mode])
+    """The SQL for a mode (hybrid|vector|lexical) and a lexical fusion (normalised|coverage),
+    with psycopg2's named placeholders."""
+    return STATEMENT.format(lexical=LEXICAL[fusion], order=ORDER[mode])
 
 
 def params(cfg, user_id, query, vector, mode, limit):
@@ -108,7 +115,8 @@ def params(cfg, user_id, query, vector, mode, limit):
         "text": " ".join(query.terms), "limit": limit,
         "use_vector": mode in ("hybrid", "vector"),
         "use_lexical": mode in ("hybrid", "lexical") and bool(query.terms),
-        "candidates": cfg.SEARCH_CANDIDATES, "ef_search": max(40, cfg.SEARCH_CANDIDATES),
+        "candidates": max(cfg.SEARCH_CANDIDATES, limit),
+        "ef_search": max(cfg.SEARCH_EF_SEARCH, cfg.SEARCH_CANDIDATES, limit),
         "budget": cfg.SEARCH_LEXICAL_BUDGET, "k1": cfg.SEARCH_BM25_K1, "b": cfg.SEARCH_BM25_B,
         "semantic_weight": cfg.SEARCH_SEMANTIC_WEIGHT, "keyword_boost": cfg.SEARCH_KEYWORD_BOOST,
         "keyword_max": cfg.SEARCH_KEYWORD_MAX, "lexical_max": cfg.SEARCH_LEXICAL_MAX,
