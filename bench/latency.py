@@ -66,7 +66,7 @@ def build(size, user_id, log):
                    "FROM generate_series(0, %s - 1) r CROSS JOIN bench_seed s "
                    "JOIN bench_noise n ON n.j = (s.i * 7 + r) %% 997 "
                    "ORDER BY r, s.i LIMIT %s", (seeds[1], user_id, reps, size))
-    _, ms = timed(db.execute_sql, "SET maintenance_work_mem = '1GB'; CREATE INDEX "
+    _, ms = timed(db.execute_sql, "SET maintenance_work_mem = '3GB'; CREATE INDEX "
                   "chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)")
     db.execute_sql("CREATE INDEX chunks_tsv_gin ON chunks USING gin (tsv); ANALYZE chunks")
     log(f"  {size:>9,} chunks built; HNSW index in {ms / 1000:.0f} s")
@@ -92,7 +92,7 @@ def explain(cfg, user_id, text, vector):
     """EXPLAIN ANALYZE of the prepared hybrid statement (run() has prepared it already)."""
     from app.db import prepared_names
     from app.search import sql
-    name = f"simplr_search_hybrid_{cfg.SEARCH_FUSION}"
+    name, _ = sql.statement(cfg, "hybrid", 10)
     args = ", ".join(f"%({n})s" for n in prepared_names(name))
     params = sql.params(cfg, user_id, parse(text), vector, "hybrid", 10)
     stmt = f"{sql.SETTINGS} EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE {name} ({args})"

@@ -38,10 +38,9 @@ def run(cfg, user_id, query, vector, mode="hybrid", limit=10):
     limit = max(1, min(int(limit), MAX_LIMIT))
     # No connection_context: in a request the connection is the request's (closed at
     # teardown); elsewhere peewee connects on first use.
-    rows = execute_prepared(f"simplr_search_{mode}_{cfg.SEARCH_FUSION}",
-                            sql.statement(mode, cfg.SEARCH_FUSION),
-                            sql.params(cfg, user_id, query, vector, mode, limit),
-                            prefix=sql.SETTINGS)
+    name, statement = sql.statement(cfg, mode, limit)
+    rows = execute_prepared(name, statement, sql.params(cfg, user_id, query, vector, mode,
+                                                        limit), prefix=sql.SETTINGS)
     return [_result(row, query) for row in rows.fetchall()]
 
 

@@ -1,7 +1,10 @@
 """Hybrid search through the API: scoring parts, scoping, grouping and odd queries."""
 import pytest
 
+from app.db import db, prepared_names
 from app.models import Article, User
+from app.providers import get_embedder
+from app.search import parse, run, sql
 from tests.conftest import login, post_webhook, run_jobs
 
 EMAILS = {
@@ -101,7 +104,6 @@ def test_one_article_does_not_fill_the_page(client, corpus):
 
 def _stats(user_id):
     """(the triggers' statistics, the same recounted from the chunks) for a user."""
-    from app.db import db
     kept = db.execute_sql(
         "SELECT lexeme, df FROM lexeme_stats WHERE user_id = %s AND df <> 0 UNION ALL "
         "SELECT '', chunks FROM user_chunk_stats WHERE user_id = %s AND chunks <> 0 "
@@ -114,7 +116,6 @@ def _stats(user_id):
 
 
 def test_term_statistics_follow_insert_reindex_and_delete(app, client, corpus):
-    from app.db import db
     from app.ingest.reindex import reindex_article
     kept, recount = _stats(corpus.id)
     assert kept == recount and ("tidal", 1) in kept
@@ -143,3 +144,48 @@ def test_a_rare_term_outranks_a_common_one(client, corpus):
     assert results[0]["title"] == "Airship trip"
     assert results[0]["score"]["lexical"] == pytest.approx(0.25)
     assert all(r["score"]["lexical"] < 0.25 for r in results[1:])
+
+
+def _explain_prepared(app, user_id, q):
+    """EXPLAIN of the prepared hybrid statement, on a fresh connection so that its plan
+    is made now, for the table as it is."""
+    cfg = app.extensions["simplr.config"]
+    query = parse(q)
+    vector = get_embedder(cfg).embed([query.text])[0]
+    db.close_all()
+    with app.app_context():
+        run(cfg, user_id, query, vector)  # prepares it on this connection
+        name, _ = sql.statement(cfg, "hybrid", 10)
+        args = ", ".join(f"%({n})s" for n in prepared_names(name))
+        rows = db.execute_sql(f"{sql.SETTINGS} EXPLAIN EXECUTE {name} ({args})",
+                              sql.params(cfg, user_id, query, vector, "hybrid", 10))
+        return "\n".join(r[0] for r in rows.fetchall())
+
+
+def test_the_one_statement_uses_the_hnsw_and_gin_indexes(app, corpus):
+    """On a few chunks the planner rightly scans the table. At 10,000 (50 words each from a
+    5,000-word vocabulary, random embeddings) it must reach for both indexes, which it can
+    only do if the statement's ORDER BY and full-text match are ones they answer."""
+    article = Article.select().where(Article.user == corpus).first()
+    hnsw = db.execute_sql("SELECT indexdef FROM pg_indexes "
+                          "WHERE indexname = 'chunks_embedding_hnsw'").fetchone()[0]
+    db.execute_sql("DROP INDEX chunks_embedding_hnsw")  # a bulk build beats 10,000 inserts
+    db.execute_sql(
+        "INSERT INTO chunks (article_id, user_id, idx, content, embedding) "
+        "SELECT %s, %s, 100 + g, (SELECT string_agg('w' || floor(random() * 5000), ' ') "
+        "                         FROM generate_series(1, 50 + 0 * g)), "
+        "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * g)) "
+        "FROM generate_series(1, 10000) g", (article.id, corpus.id))
+    db.execute_sql(f"{hnsw}; ANALYZE chunks")
+    plan = _explain_prepared(app, corpus.id, "w17 w4242")
+    assert "Index Scan using chunks_embedding_hnsw" in plan
+    assert "Bitmap Index Scan on chunks_tsv_gin" in plan
+
+
+def test_search_still_works_on_a_new_connection(app, client, corpus):
+    """The statement is prepared per connection: a new connection (a new server session,
+    which knows no prepared statements) must prepare it again, not fail."""
+    assert client.get("/api/search?q=sourdough").get_json()["results"]
+    db.close_all()  # the pool forgets its connections; the next request opens a new one
+    results = client.get("/api/search?q=sourdough").get_json()["results"]
+    assert results[0]["title"] == "Sourdough baking basics"
