@@ -111,7 +111,7 @@ class Config:
     SEARCH_KEYWORD_MAX: float = var(0.15, float)
     SEARCH_LEXICAL_MAX: float = var(0.25, float)
     SEARCH_CANDIDATES: int = var(40, _positive_int)  # nearest chunks by HNSW
-    SEARCH_EF_SEARCH: int = var(40, _positive_int)  # HNSW search width (≥ candidates)
+    SEARCH_EF_SEARCH: int = var(100, _positive_int)  # HNSW search width: recall vs speed
     SEARCH_FUSION: str = var("normalised", _fusion)
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
     SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation

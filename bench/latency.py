@@ -1,4 +1,4 @@
-"""Search latency at 10k, 100k (and, with --sizes, 1M) chunks: hybrid search against the
+"""Search latency at 10k, 100k (and, with --1m, 1M) chunks: hybrid search against the
 bare HNSW query on the same table in the same run. Chunks are synthesised from the real
 corpus: each real chunk repeated with a small random perturbation of its embedding."""
 import contextlib

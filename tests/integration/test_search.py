@@ -163,19 +163,19 @@ def _explain_prepared(app, user_id, q):
 
 
 def test_the_one_statement_uses_the_hnsw_and_gin_indexes(app, corpus):
-    """On a few chunks the planner rightly scans the table. At 10,000 (50 words each from a
+    """On a few chunks the planner rightly scans the table. At 30,000 (50 words each from a
     5,000-word vocabulary, random embeddings) it must reach for both indexes, which it can
     only do if the statement's ORDER BY and full-text match are ones they answer."""
     article = Article.select().where(Article.user == corpus).first()
     hnsw = db.execute_sql("SELECT indexdef FROM pg_indexes "
                           "WHERE indexname = 'chunks_embedding_hnsw'").fetchone()[0]
-    db.execute_sql("DROP INDEX chunks_embedding_hnsw")  # a bulk build beats 10,000 inserts
+    db.execute_sql("DROP INDEX chunks_embedding_hnsw")  # a bulk build beats 30,000 inserts
     db.execute_sql(
         "INSERT INTO chunks (article_id, user_id, idx, content, embedding) "
         "SELECT %s, %s, 100 + g, (SELECT string_agg('w' || floor(random() * 5000), ' ') "
         "                         FROM generate_series(1, 50 + 0 * g)), "
         "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * g)) "
-        "FROM generate_series(1, 10000) g", (article.id, corpus.id))
+        "FROM generate_series(1, 30000) g", (article.id, corpus.id))
     db.execute_sql(f"{hnsw}; ANALYZE chunks")
     plan = _explain_prepared(app, corpus.id, "w17 w4242")
     assert "Index Scan using chunks_embedding_hnsw" in plan
