@@ -15,9 +15,9 @@ K = 10
 RRF_K = 60
 FULL_TEXT = "full-text (idf, rarest terms)"
 RRF = "naive RRF (vector + full-text)"
-# Not a system: per query, the better of the two single retrievers' reciprocal ranks. A
-# fusion that only chooses between their rankings cannot beat it, so it shows how much
-# room is left for fusion on this query set.
+# Not a system: per query, the better of the two single retrievers' reciprocal ranks, i.e.
+# a perfect switch between their rankings. A fusion beats it only where mixing the two
+# lists ranks a relevant email above where either list had it (worth about +0.01 here).
 ORACLE = "ceiling: better of vector/full-text"
 SYSTEMS = {  # name: (mode, config overrides)
     "vector": ("vector", {}),

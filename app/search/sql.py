@@ -11,6 +11,7 @@ from the user's `lexeme_stats` (migration 0002). Parts, per chunk:
              the query's best possible, (k1 + 1) * its total idf ("coverage")
   total    = min(1, semantic + keyword + lexical)
 """
+
 # Session settings sent in the same round trip as the query. ef_search bounds how many
 # neighbours HNSW returns; iterative scan keeps going when the user filter drops most of
 # them (other users' chunks), instead of silently returning fewer candidates. The plan is
@@ -109,6 +110,7 @@ CROSS JOIN LATERAL (SELECT title FROM articles
                     WHERE id = t.article_id AND user_id = %(user_id)s::bigint LIMIT 1) a
 ORDER BY t.{order} DESC, t.id
 """
+
 
 def statement(cfg, mode, limit):
     """(name, SQL) of the prepared statement for a mode (hybrid|vector|lexical), with
