@@ -1,4 +1,5 @@
 """Excerpts of chunk text around the query's terms, HTML-escaped, terms wrapped in <mark>."""
+import functools
 import re
 
 from markupsafe import Markup, escape
@@ -16,9 +17,10 @@ def _matches(word, terms):
     return False
 
 
+@functools.lru_cache(maxsize=256)
 def _pattern(terms):
-    """One regex for _matches() over every term: a Python loop per word of every result
-    cost more than the search's SQL."""
+    """One regex for _matches() over every term (a tuple): a Python loop per word of every
+    result cost more than the search's SQL. Cached: each result of a page reuses it."""
     alts = [re.escape(t[:max(4, len(t) - 2)]) + r"\w*" if len(t) >= 5 else re.escape(t) + r"\b"
             for t in terms]
     return re.compile(r"\b(?:" + "|".join(alts) + ")", re.IGNORECASE) if alts else None
@@ -28,7 +30,7 @@ def excerpt(text, terms, width=240):
     """About `width` characters of `text` around its first matching term, highlighted.
     Built as one escaped string and wrapped once: a Markup object per piece cost more than
     a tenth of a search."""
-    pattern = _pattern(terms)
+    pattern = _pattern(tuple(terms))
     first = pattern.search(text) if pattern else None
     start = max(0, first.start() - width // 3) if first else 0
     end = min(len(text), start + width)
