@@ -102,7 +102,9 @@ WITH corpus AS (
   SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY {order} DESC, idx) AS nth
   FROM ranked
 ), top AS (
-  SELECT * FROM grouped WHERE nth <= {per_article:d}
+  -- A chunk with none of the query's words and a cosine of 0 or less is unrelated: on a
+  -- small library every chunk is a vector candidate, and the page would list them all.
+  SELECT * FROM grouped WHERE nth <= {per_article:d} AND (matched > 0 OR semantic > 0)
   ORDER BY {order} DESC, id LIMIT %(limit)s::int
 )
 -- One index lookup per row of the page: the plan is generic, so the planner cannot see how

@@ -105,3 +105,23 @@ def test_pages_on_a_phone(app, clean, phone_page, live_server, screenshot, log_i
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.goto(f"/articles/{article.id}/edit")
     screenshot(page, "article-edit-phone")
+
+
+def test_search_from_the_articles_page(app, clean, page, screenshot, log_in_browser):
+    """Type a query in the search box: results come back with the matched words marked and
+    the score's parts shown; an unrelated article is left out."""
+    ann = User.get_or_create_by_email("ann@example.com")
+    log_in_browser(page, ann)
+    make_article(ann, "Kelp forests are vanishing")
+    make_article(ann, "Sourdough at home", text="Feed the sourdough starter flour and water. " * 20)
+    page.goto("/articles")
+    page.fill("input[name=q]", "kelp forests Tasmania")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector(".search-result")
+    first = page.locator(".search-result").first
+    assert "Kelp forests are vanishing" in first.inner_text()
+    assert "<mark>Kelp</mark>" in first.locator(".search-excerpt").inner_html()
+    assert "semantic" in first.locator(".search-score").inner_text()
+    # no query word and a negative cosine: unrelated, so not listed at all
+    assert "Sourdough" not in page.inner_text(".search-results")
+    screenshot(page, "articles-search-desktop")
