@@ -35,10 +35,11 @@ _prepared = weakref.WeakKeyDictionary()
 _PARAM = re.compile(r"%\((\w+)\)s")
 
 
-def execute_prepared(name, sql, params, prefix=""):
+def execute_prepared(name, sql, params, prefix="", explain=None):
     """Run `sql` (psycopg2 %(name)s placeholders) as a server-side prepared statement: it
     is planned once per connection instead of on every call. `prefix` (e.g. SET ...;) is
-    sent in the same round trip. Returns the cursor."""
+    sent in the same round trip. `explain` (e.g. "ANALYZE, COSTS OFF") returns the plan
+    it runs with instead of its rows. Returns the cursor."""
     conn = db.connection()
     names = _prepared.setdefault(conn, {})
     if name not in names:
@@ -47,9 +48,5 @@ def execute_prepared(name, sql, params, prefix=""):
         db.execute_sql(f"PREPARE {name} AS {text}")
         names[name] = order
     args = ", ".join(f"%({n})s" for n in names[name])
-    return db.execute_sql(f"{prefix} EXECUTE {name} ({args})", params)
-
-
-def prepared_names(name):
-    """The parameter names, in order, of a statement prepared on the current connection."""
-    return _prepared[db.connection()][name]
+    verb = f"EXPLAIN ({explain}) EXECUTE" if explain else "EXECUTE"
+    return db.execute_sql(f"{prefix} {verb} {name} ({args})", params)

@@ -98,18 +98,16 @@ def _hybrid_sql(name, statement, params):
 
 
 def _bare(cfg, user_id, literal):
-    ef_search = max(cfg.SEARCH_EF_SEARCH, cfg.SEARCH_CANDIDATES)
-    return db.execute_sql(BARE, (ef_search, user_id, literal)).fetchall()
+    return db.execute_sql(BARE, (sql.ef_search(cfg), user_id, literal)).fetchall()
 
 
 def explain(cfg, user_id, text, vector):
-    """EXPLAIN ANALYZE of the prepared hybrid statement (run() has prepared it already)."""
-    from app.db import prepared_names
-    name, _ = sql.statement(cfg, "hybrid", 10)
-    args = ", ".join(f"%({n})s" for n in prepared_names(name))
+    """EXPLAIN ANALYZE of the prepared hybrid statement, as run() executes it."""
+    name, statement = sql.statement(cfg, "hybrid", 10)
     params = sql.params(cfg, user_id, parse(text), vector, "hybrid", 10)
-    stmt = f"{sql.SETTINGS} EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE {name} ({args})"
-    return "\n".join(r[0] for r in db.execute_sql(stmt, params).fetchall())
+    rows = execute_prepared(name, statement, params, prefix=sql.SETTINGS,
+                            explain="ANALYZE, COSTS OFF, TIMING OFF")
+    return "\n".join(r[0] for r in rows.fetchall())
 
 
 def main(sizes=SIZES, log=print):

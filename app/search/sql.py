@@ -133,6 +133,11 @@ def statement(cfg, mode, limit):
                                   **shape)
 
 
+def ef_search(cfg, limit=10):
+    """HNSW search width: wide enough to return every vector candidate."""
+    return max(cfg.SEARCH_EF_SEARCH, cfg.SEARCH_CANDIDATES, limit)
+
+
 def params(cfg, user_id, query, vector, mode, limit):
     """Bind values: the query, and the formula's constants from config."""
     return {
@@ -140,7 +145,7 @@ def params(cfg, user_id, query, vector, mode, limit):
         "text": " ".join(query.terms), "limit": limit,
         "use_vector": mode in ("hybrid", "vector"),
         "use_lexical": mode in ("hybrid", "lexical") and bool(query.terms),
-        "ef_search": max(cfg.SEARCH_EF_SEARCH, cfg.SEARCH_CANDIDATES, limit),
+        "ef_search": ef_search(cfg, limit),
         "k1": cfg.SEARCH_BM25_K1, "b": cfg.SEARCH_BM25_B,
         "semantic_weight": cfg.SEARCH_SEMANTIC_WEIGHT, "keyword_boost": cfg.SEARCH_KEYWORD_BOOST,
         "keyword_max": cfg.SEARCH_KEYWORD_MAX, "lexical_max": cfg.SEARCH_LEXICAL_MAX,

@@ -1,10 +1,10 @@
 """Hybrid search through the API: scoring parts, scoping, grouping and odd queries."""
 import pytest
 
-from app.db import db, prepared_names
+from app.db import db, execute_prepared
 from app.models import Article, User
 from app.providers import get_embedder
-from app.search import parse, run, sql
+from app.search import parse, sql
 from tests.conftest import login, post_webhook, run_jobs
 
 EMAILS = {
@@ -154,11 +154,10 @@ def _explain_prepared(app, user_id, q):
     vector = get_embedder(cfg).embed([query.text])[0]
     db.close_all()
     with app.app_context():
-        run(cfg, user_id, query, vector)  # prepares it on this connection
-        name, _ = sql.statement(cfg, "hybrid", 10)
-        args = ", ".join(f"%({n})s" for n in prepared_names(name))
-        rows = db.execute_sql(f"{sql.SETTINGS} EXPLAIN EXECUTE {name} ({args})",
-                              sql.params(cfg, user_id, query, vector, "hybrid", 10))
+        name, statement = sql.statement(cfg, "hybrid", 10)  # as run() prepares it
+        rows = execute_prepared(name, statement,
+                                sql.params(cfg, user_id, query, vector, "hybrid", 10),
+                                prefix=sql.SETTINGS, explain="COSTS ON")
         return "\n".join(r[0] for r in rows.fetchall())
 
 
