@@ -110,13 +110,13 @@ class Config:
     SEARCH_KEYWORD_BOOST: float = var(0.03, float)
     SEARCH_KEYWORD_MAX: float = var(0.15, float)
     SEARCH_LEXICAL_MAX: float = var(0.25, float)
-    SEARCH_CANDIDATES: int = var(40, _positive_int)  # nearest chunks by HNSW
+    SEARCH_CANDIDATES: int = var(20, _positive_int)  # nearest chunks by HNSW
     SEARCH_EF_SEARCH: int = var(100, _positive_int)  # HNSW search width: recall vs speed
     SEARCH_FUSION: str = var("normalised", _fusion)
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
     SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation
     SEARCH_BM25_B: float = var(0.75, float)  # chunk-length normalisation
-    SEARCH_LEXICAL_BUDGET: int = var(150, _positive_int)  # full-text candidates read, at most
+    SEARCH_LEXICAL_BUDGET: int = var(50, _positive_int)  # full-text candidates read, at most
     SEARCH_MAX_QUERY_CHARS: int = var(1000, _positive_int)
     CHAT_MAX_STREAMS: int = var(2, _positive_int)
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)

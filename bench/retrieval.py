@@ -65,7 +65,7 @@ def evaluate(user_id, log=print):
         query = parse(text)
         vector = embedder.embed([query.text])[0]
         ranked = {name: articles(run(dataclasses.replace(cfg, **over), user_id, query,
-                                     vector, mode, limit=K * 3))
+                                     vector, mode, limit=K))
                   for name, (mode, over) in SYSTEMS.items()}
         ranked[RRF] = rrf(ranked["vector"], ranked[FULL_TEXT])
         scores = {name: metrics(ranking, relevant) for name, ranking in ranked.items()}

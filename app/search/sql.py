@@ -66,32 +66,20 @@ WITH corpus AS (
     (SELECT string_agg(tsq::text, ' & ')::tsquery FROM rare WHERE nth <= 2))
     AND id NOT IN (SELECT id FROM vec)
   LIMIT {budget:d}
-), asked AS (
-  SELECT array_agg(lexeme) AS lexemes, string_agg(tsq::text, ' | ')::tsquery AS any_term
-  FROM terms
-), base AS (
-  -- setweight marks the query's lexemes and ts_filter keeps only those: a few (lexeme,
-  -- positions) per chunk to score, not the whole tsvector; and only for chunks that
-  -- contain one (most vector candidates do not).
-  SELECT id, article_id, idx, length(tsv) AS dl,
-         CASE WHEN tsv @@ (SELECT any_term FROM asked) THEN
-           ts_filter(setweight(tsv, 'A', (SELECT lexemes FROM asked)), '{{a}}') END AS hits,
-         %(semantic_weight)s::float8 * (1 - distance) AS semantic
-  FROM (SELECT * FROM vec UNION ALL SELECT * FROM lex) cand
-), bm25 AS (
-  -- unnest() in the select list: one pass over all candidates (ProjectSet). As a LATERAL
-  -- join it was re-run per candidate and cost a fifth of the whole statement.
-  SELECT f.id, count(*) AS matched, sum(t.idf * f.tf * (%(k1)s::float8 + 1) / (f.tf
-           + %(k1)s::float8 * (1 - %(b)s::float8 + %(b)s::float8 * f.dl
-                                / (SELECT avgdl FROM corpus)))) AS weight
-  FROM (SELECT id, dl, (x).lexeme, coalesce(array_length((x).positions, 1), 1) AS tf
-        FROM (SELECT id, dl, unnest(hits) AS x FROM base) s) f
-  JOIN terms t ON t.lexeme = f.lexeme
-  GROUP BY f.id
 ), parts AS (
-  SELECT b.id, b.article_id, b.idx, b.semantic,
-         coalesce(m.matched, 0) AS matched, coalesce(m.weight, 0) AS weight
-  FROM base b LEFT JOIN bm25 m USING (id)
+  -- Per candidate, its matched query lexemes' BM25 terms. tf is the lexeme's number of
+  -- positions: ts_rank_cd of a one-lexeme query, every weight 1, counts exactly those (one
+  -- C call; unpacking the tsvector into rows cost more than the rest of the scoring).
+  SELECT c.id, c.article_id, c.idx, %(semantic_weight)s::float8 * (1 - c.distance) AS semantic,
+         m.matched, coalesce(m.weight, 0) AS weight
+  FROM (SELECT * FROM vec UNION ALL SELECT * FROM lex) c
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS matched,
+           sum(t.idf * f.tf * (%(k1)s::float8 + 1) / (f.tf + %(k1)s::float8 * (1 - %(b)s::float8
+               + %(b)s::float8 * length(c.tsv) / (SELECT avgdl FROM corpus)))) AS weight
+    FROM terms t
+    CROSS JOIN LATERAL (SELECT ts_rank_cd('{{1,1,1,1}}', c.tsv, t.tsq, 0)::float8 AS tf) f
+    WHERE c.tsv @@ t.tsq) m
 ), scored AS (
   SELECT *, LEAST(%(keyword_max)s::float8, %(keyword_boost)s::float8 * matched) AS keyword,
          {lexical} AS lexical
