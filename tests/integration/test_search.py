@@ -175,10 +175,13 @@ def test_the_one_statement_uses_the_hnsw_and_gin_indexes(app, corpus):
         "                         FROM generate_series(1, 50 + 0 * g)), "
         "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * g)) "
         "FROM generate_series(1, 30000) g", (article.id, corpus.id))
-    db.execute_sql(f"{hnsw}; ANALYZE chunks")
+    db.execute_sql(f"{hnsw}; ANALYZE chunks; ANALYZE lexeme_stats")
     plan = _explain_prepared(app, corpus.id, "w17 w4242")
     assert "Index Scan using chunks_embedding_hnsw" in plan
     assert "Bitmap Index Scan on chunks_tsv_gin" in plan
+    # df per query lexeme by key, not a scan of the user's 5,000 lexeme_stats rows
+    assert "Index Scan using lexeme_stats_pkey" in plan and "Seq Scan on lexeme_stats" not in plan
+    assert "Bitmap Heap Scan on lexeme_stats" not in plan
 
 
 def test_search_still_works_on_a_new_connection(app, client, corpus):
@@ -188,3 +191,28 @@ def test_search_still_works_on_a_new_connection(app, client, corpus):
     db.close_all()  # the pool forgets its connections; the next request opens a new one
     results = client.get("/api/search?q=sourdough").get_json()["results"]
     assert results[0]["title"] == "Sourdough baking basics"
+
+
+def test_chunk_rows_are_stored_whole_not_in_toast(client, corpus):
+    """Search reads every candidate's embedding and tsvector: out in TOAST, each cost two
+    more lookups. A full-size chunk (~3 kB with its embedding) must stay in the heap."""
+    text = " ".join(f"Sentence {n} about tidal turbines, grids and storage." for n in range(200))
+    deliver(client, "ann@example.com", "A long tidal report", text, 50)
+    run_jobs(client.application)
+    rows = db.execute_sql("SELECT count(*), min(octet_length(content) + octet_length(tsv::text)"
+                          " + 1540) FROM chunks c "
+                          "JOIN articles a ON a.id = c.article_id "
+                          "WHERE a.title = 'A long tidal report'").fetchone()
+    assert rows[0] > 3 and rows[1] > 2100  # over the 2 kB where TOAST starts by default
+    toast = db.execute_sql("SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+                           "WHERE relname = 'chunks'").fetchone()[0]
+    assert toast == 0
+
+
+def test_the_query_vector_literal_keeps_its_cosine_distances(app, corpus):
+    vector = get_embedder(app.extensions["simplr.config"]).embed(["tidal energy"])[0]
+    floats = "[" + ",".join(f"{x:.9f}" for x in vector) + "]"
+    worst, n = db.execute_sql(
+        "SELECT max(abs((embedding <=> %s::vector) - (embedding <=> %s::vector))), count(*) "
+        "FROM chunks", (floats, sql.vector_literal(vector))).fetchone()
+    assert n >= 4 and worst < 1e-5

@@ -32,3 +32,8 @@ def test_excerpt_marks_the_words_matches_would(terms):
     text = "Tidal tidally TIDE ab abc über Über c++ c ab_cd"
     marked = str(excerpt(text, terms)).count("<mark>")
     assert marked == sum(_matches(m.group(), terms) for m in _WORD.finditer(text))
+
+
+def test_excerpt_marks_only_matches_even_with_bracket_characters_in_the_text():
+    html = str(excerpt("x \x02<i>\x03 tidal", ["tidal"]))
+    assert html == "x &lt;i&gt; <mark>tidal</mark>"
