@@ -29,13 +29,18 @@ class Part:
 
 
 def html_to_text(html):
-    """Readable text of an HTML document; scripts, styles and hidden heads dropped."""
+    """Readable text of an HTML document; scripts, styles and the head dropped, except the
+    <title>: a newsletter's headline, which its body does not always repeat."""
     soup = BeautifulSoup(html or "", "html.parser")
+    title = clean(soup.title.get_text(" ")) if soup.title else ""
     for tag in soup(["script", "style", "head", "noscript", "template", "svg"]):
         tag.decompose()
     for br in soup.find_all(["br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4"]):
         br.append("\n")
-    return clean(soup.get_text(" "))
+    text = clean(soup.get_text(" "))
+    if title and title.lower() not in text[:500].lower():
+        text = f"{title}\n\n{text}" if text else title
+    return text
 
 
 def pdf_text(data):

@@ -8,23 +8,34 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _OPEN, _CLOSE = "\x02", "\x03"
 
 
+def _stem(term):
+    return term[:max(4, len(term) - 2)] if len(term) >= 5 else term
+
+
 def _matches(word, terms):
     """Close enough to Postgres' stemming: a shared stem-length prefix counts as a match."""
     w = word.lower()
-    for t in terms:
-        stem = t[:max(4, len(t) - 2)] if len(t) >= 5 else t
-        if w == t or (len(t) >= 5 and w.startswith(stem)):
-            return True
-    return False
+    return any(w == t or (len(t) >= 5 and w.startswith(_stem(t))) for t in terms)
 
 
 @functools.lru_cache(maxsize=256)
 def _pattern(terms):
     """One regex for _matches() over every term (a tuple): a Python loop per word of every
     result cost more than the search's SQL. Cached: each result of a page reuses it."""
-    alts = [re.escape(t[:max(4, len(t) - 2)]) + r"\w*" if len(t) >= 5 else re.escape(t) + r"\b"
-            for t in terms]
+    alts = [re.escape(_stem(t)) + r"\w*" if len(t) >= 5 else re.escape(t) + r"\b" for t in terms]
     return re.compile(r"\b(?:" + "|".join(alts) + ")", re.IGNORECASE) if alts else None
+
+
+def _first(pattern, text, terms):
+    """The pattern's first match in text. A match starts with a term's stem, so the regex
+    runs from the earliest one str.find sees, or not at all: trying its alternation at
+    every word cost three quarters of an excerpt."""
+    low = text.lower()
+    found = [i for i in (low.find(_stem(t)) for t in terms) if i >= 0]
+    if not found:
+        return None
+    # lower() may change the length of exotic text; its offsets then do not apply
+    return pattern.search(text, min(found) if len(low) == len(text) else 0)
 
 
 def excerpt(text, terms, width=240):
@@ -33,7 +44,7 @@ def excerpt(text, terms, width=240):
     clean() keeps them out of stored text anyway), the window is escaped once, and the
     brackets become tags: escaping piece by piece cost a tenth of a search."""
     pattern = _pattern(tuple(terms))
-    first = pattern.search(text) if pattern else None
+    first = _first(pattern, text, terms) if pattern else None
     start = max(0, first.start() - width // 3) if first else 0
     end = min(len(text), start + width)
     if start:  # begin on a word boundary

@@ -34,7 +34,10 @@ ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
 # frequencies add up to at most SEARCH_LEXICAL_BUDGET chunks (OR-ed). A common word matches
 # thousands of chunks and would make the GIN step read them all; the chunks it would add
 # rank low on idf anyway, and the vector candidates still cover them. When even the rarest
-# lexeme is over budget, its AND with the next rarest narrows the set instead.
+# lexeme is over budget, hybrid search leaves it to the vector side: the AND of the two
+# rarest still read thousands of GIN entries at 1M chunks (a third of the statement's time)
+# to fetch an arbitrary 50 of them. Full-text-only search, with no vector side, falls back
+# to that AND.
 # Candidates carry what scoring needs (the distance from the HNSW scan, the tsvector), so
 # no chunk is fetched twice; the text is joined in for the page's rows only.
 STATEMENT = """
@@ -67,7 +70,8 @@ WITH corpus AS (
   WHERE user_id + 0 = %(user_id)s::bigint AND %(use_lexical)s::boolean AND tsv @@ coalesce(
     (SELECT string_agg(tsq::text, ' | ')::tsquery FROM rare
      WHERE reach <= {budget:d}),
-    (SELECT string_agg(tsq::text, ' & ')::tsquery FROM rare WHERE nth <= 2))
+    (SELECT string_agg(tsq::text, ' & ')::tsquery FROM rare
+     WHERE nth <= 2 AND NOT %(use_vector)s::boolean))
     AND id NOT IN (SELECT id FROM vec)
   LIMIT {budget:d}
 ), parts AS (
@@ -148,5 +152,4 @@ def vector_literal(vector):
     """The query vector as pgvector text, in integer millionths: the statement only takes
     its cosine distance, which ignores length, and formatting 384 floats in Python cost
     0.1-0.2 ms, a twentieth of a search. Same precision as six decimals."""
-    scaled = np.rint(np.asarray(vector, dtype=np.float64) * 1e6).astype(np.int64)
-    return "[" + ",".join(map(str, scaled.tolist())) + "]"
+    return str(np.rint(np.asarray(vector, dtype=np.float64) * 1e6).astype(np.int64).tolist())

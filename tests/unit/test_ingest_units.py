@@ -55,11 +55,18 @@ def test_webhook_test_ping_and_valid_delivery():
 
 
 def test_html_to_text_drops_scripts_and_keeps_structure():
-    html = "<html><head><title>t</title><style>p{}</style></head><body><p>One</p>" \
+    html = "<html><head><title>Digest</title><style>p{}</style></head><body><p>One</p>" \
            "<script>alert(1)</script><ul><li>Two</li><li>Three</li></ul></body></html>"
     text = html_to_text(html)
     assert "alert" not in text and "p{}" not in text
-    assert text.split() == ["One", "Two", "Three"]
+    assert text.split() == ["Digest", "One", "Two", "Three"]
+
+
+def test_html_title_is_kept_once():
+    page = "<html><head><title>Tidal  news</title></head><body>{}</body></html>"
+    assert html_to_text(page.format("<p>All quiet.</p>")) == "Tidal news\n\nAll quiet."
+    assert html_to_text(page.format("<h1>Tidal news</h1><p>Big.</p>")).count("Tidal") == 1
+    assert html_to_text(page.format("")) == "Tidal news"
 
 
 def test_pdf_text_reports_garbage_instead_of_raising():

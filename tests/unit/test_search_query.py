@@ -37,3 +37,11 @@ def test_excerpt_marks_the_words_matches_would(terms):
 def test_excerpt_marks_only_matches_even_with_bracket_characters_in_the_text():
     html = str(excerpt("x \x02<i>\x03 tidal", ["tidal"]))
     assert html == "x &lt;i&gt; <mark>tidal</mark>"
+
+
+@pytest.mark.parametrize("text", ["İstanbul and TIDAL power", "Tidal power", "no match here"])
+def test_excerpt_finds_the_first_match_whatever_lower_does_to_the_text(text):
+    """İ lowercases to two characters: the stem search's offsets then do not apply."""
+    marked = str(excerpt(text, ["tidal"]))
+    assert marked.count("<mark>") == ("tidal" in text.lower())
+    assert "<mark>TIDAL</mark>" in marked or "<mark>Tidal</mark>" in marked or "no" in text
