@@ -80,9 +80,8 @@ def measure(cfg, user_id, texts, vectors):
     name, statement = sql.statement(cfg, "hybrid", 10)
     for i, (text, vec) in enumerate(zip(texts, vectors, strict=True)):
         query = parse(text)
-        literal = "[" + ",".join(f"{x:.6f}" for x in vec) + "]"
         params = sql.params(cfg, user_id, query, vec, "hybrid", 10)
-        calls = [("bare_hnsw", _bare, (cfg, user_id, literal)),
+        calls = [("bare_hnsw", _bare, (cfg, user_id, params["vector"])),
                  ("hybrid_sql", _hybrid_sql, (name, statement, params)),
                  ("hybrid", run, (cfg, user_id, query, vec, "hybrid", 10))]
         # Whichever runs first for a query reads its pages into the cache for the others:

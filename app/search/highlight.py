@@ -20,18 +20,22 @@ def _matches(word, terms):
 
 @functools.lru_cache(maxsize=256)
 def _pattern(terms):
-    """One regex for _matches() over every term (a tuple): a Python loop per word of every
-    result cost more than the search's SQL. Cached: each result of a page reuses it."""
-    alts = [re.escape(_stem(t)) + r"\w*" if len(t) >= 5 else re.escape(t) + r"\b" for t in terms]
-    return re.compile(r"\b(?:" + "|".join(alts) + ")", re.IGNORECASE) if alts else None
+    """(one regex for _matches() over every term (a tuple), the terms' stems): a Python
+    loop per word of every result cost more than the search's SQL. Cached: each result of
+    a page reuses it."""
+    stems = tuple(_stem(t) for t in terms)
+    alts = [re.escape(s) + r"\w*" if len(t) >= 5 else re.escape(t) + r"\b"
+            for t, s in zip(terms, stems, strict=True)]
+    regex = re.compile(r"\b(?:" + "|".join(alts) + ")", re.IGNORECASE) if alts else None
+    return regex, stems
 
 
-def _first(pattern, text, terms):
+def _first(pattern, text, stems):
     """The pattern's first match in text. A match starts with a term's stem, so the regex
     runs from the earliest one str.find sees, or not at all: trying its alternation at
     every word cost three quarters of an excerpt."""
     low = text.lower()
-    found = [i for i in (low.find(_stem(t)) for t in terms) if i >= 0]
+    found = [i for i in (low.find(s) for s in stems) if i >= 0]
     if not found:
         return None
     # lower() may change the length of exotic text; its offsets then do not apply
@@ -43,8 +47,8 @@ def excerpt(text, terms, width=240):
     Matches are bracketed with two control characters (first removed from the window;
     clean() keeps them out of stored text anyway), the window is escaped once, and the
     brackets become tags: escaping piece by piece cost a tenth of a search."""
-    pattern = _pattern(tuple(terms))
-    first = _first(pattern, text, terms) if pattern else None
+    pattern, stems = _pattern(tuple(terms))
+    first = _first(pattern, text, stems) if pattern else None
     start = max(0, first.start() - width // 3) if first else 0
     end = min(len(text), start + width)
     if start:  # begin on a word boundary
