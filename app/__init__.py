@@ -6,7 +6,7 @@ from app.config import Config, load
 
 def create_app(config=None):
     """The application: `config` is a Config, a dict of overrides, or None (environment)."""
-    from app import api, articles, cli, db, errors, logs, metrics, ops, queue, webhooks
+    from app import api, articles, cli, db, errors, held, logs, metrics, ops, queue, webhooks
     from app.auth import csrf, sessions
     from app.auth import views as auth_views
     from app.chat import views as chat_views
@@ -22,6 +22,6 @@ def create_app(config=None):
     for part in (db, queue, errors, metrics, sessions, csrf, cli):
         part.init_app(app)
     for blueprint in (ops.bp, webhooks.bp, auth_views.bp, articles.bp, api.bp,
-                      search_views.bp, chat_views.bp):
+                      search_views.bp, chat_views.bp, held.bp):
         app.register_blueprint(blueprint)
     return app

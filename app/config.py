@@ -46,6 +46,16 @@ def _smtp_security(v):
     return v
 
 
+def _sender_policy(v):
+    if v not in ("verified", "allowlist", "open"):
+        raise ValueError("expected verified, allowlist or open")
+    return v
+
+
+def _csv(v):
+    return tuple(item.strip().lower() for item in v.split(",") if item.strip())
+
+
 def _env(v):
     if v not in ("development", "test", "production"):
         raise ValueError("expected development, test or production")
@@ -104,6 +114,20 @@ class Config:
     EMAIL_BRAND_NAME: str = var("Simplr")
     EMAIL_LOGO_URL: str = var("")
     INBOUND_ADDRESS: str = var("inbox@simplr.local")
+    # Who owns inbound mail (docs/ops.md, "Sender trust"): verified = DKIM or SPF aligned
+    # with From:, or on the allow-list; allowlist = only the allow-list; open = From: as is.
+    INBOUND_SENDER_POLICY: str = var("verified", _sender_policy)
+    INBOUND_ALLOWED_SENDERS: tuple = var((), _csv)  # addresses and @domains
+    INBOUND_TRUSTED_AUTHSERV_IDS: tuple = var((), _csv)  # whose Authentication-Results count
+    INGEST_MAX_ATTEMPTS: int = var(6, _positive_int)  # per event, across retries and sweeps
+    # Bounded work per message: a part over a limit is recorded with its reason.
+    INGEST_MAX_ATTACHMENTS: int = var(20, _positive_int)
+    INGEST_MAX_ATTACHMENT_BYTES: int = var(20 * 1024 * 1024, _positive_int)  # decoded
+    INGEST_MAX_PART_CHARS: int = var(2_000_000, _positive_int)
+    INGEST_MAX_MESSAGE_CHARS: int = var(5_000_000, _positive_int)
+    INGEST_MAX_PDF_PAGES: int = var(200, _positive_int)
+    EXTRACT_MEMORY_MB: int = var(512, _positive_int)  # address space of the extractor
+    EXTRACT_CPU_SECONDS: int = var(20, _positive_int)  # per part
     SENTRY_DSN: str = var("")
     LOG_LEVEL: str = var("INFO")
     SEARCH_SEMANTIC_WEIGHT: float = var(1.0, float)

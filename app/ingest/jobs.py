@@ -122,3 +122,13 @@ def sweep_events(received_for=60, processing_for=None):
         log.info("sweeper re-enqueued events %s and re-index of articles %s", ids[:20],
                  edited[:20])
     return ids
+
+
+def abandon_event(event_id, reason):
+    """The worker killed this event's job (timeout, OOM): record it as failed, not leave it
+    `processing`. The sweeper retries it while attempts remain (`INGEST_MAX_ATTEMPTS`)."""
+    with db.connection_context():
+        (InboundEvent.update(status="failed", last_error=str(reason)[:2000], updated_at=utcnow())
+         .where((InboundEvent.id == event_id) & (InboundEvent.status == "processing"))
+         .execute())
+    log.error("ingest of event %s abandoned: %s", event_id, reason)
