@@ -19,7 +19,7 @@ def create_app(config=None):
     logs.init_logging(cfg)
     logs.init_sentry(cfg)
     # Order matters: sessions load g.user before csrf checks the token bound to it.
-    for part in (db, queue, errors, metrics, sessions, csrf, cli):
+    for part in (db, queue, errors, metrics, sessions, csrf, cli, webhooks):
         part.init_app(app)
     for blueprint in (ops.bp, webhooks.bp, auth_views.bp, articles.bp, api.bp,
                       search_views.bp, chat_views.bp, held.bp):

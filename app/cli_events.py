@@ -1,6 +1,4 @@
 """Ops commands over inbound events: list, replay, sweep; and posting test deliveries."""
-import mailbox
-import pathlib
 import urllib.request
 import uuid
 
@@ -11,7 +9,7 @@ from flask.cli import with_appcontext
 from app.db import db
 from app.ingest.jobs import ingest_event, sweep_events
 from app.ingest.sample import SAMPLE, encode, payload_from_message, sign
-from app.models import InboundEvent
+from app.models import STATUSES, InboundEvent
 from app.queue import enqueue
 
 
@@ -21,8 +19,7 @@ def events():
 
 
 @events.command("list")
-@click.option("--status", type=click.Choice(["received", "processing", "done", "failed",
-                                             "rejected"]), default=None)
+@click.option("--status", type=click.Choice(STATUSES), default=None)
 @click.option("--limit", default=50, show_default=True)
 @with_appcontext
 def list_events(status, limit):
@@ -50,8 +47,8 @@ def replay(event_id, all_failed):
         q = q.where(InboundEvent.status == "failed") if all_failed else \
             q.where(InboundEvent.id == event_id)
         ids = [e.id for e in q]
-        for i in ids:
-            InboundEvent.set_status(i, "received")
+        for i in ids:  # a person asked: the attempts start again
+            InboundEvent.set_status(i, "received", attempts=0)
     for i in ids:
         enqueue(ingest_event, i, queue_name="ingest", job_id=f"ingest-{i}")
     click.echo(f"queued {len(ids)} event(s): {ids}")
@@ -86,26 +83,9 @@ def _url(url):
 def send_sample_command(url, sender):
     """Post a signed sample inbound email to the webhook, as MailerSend would."""
     raw = SAMPLE.format(id=uuid.uuid4().hex).replace("ada@example.com", sender)
-    status, text = post(_url(url), payload_from_message(raw), _secret())
+    payload = payload_from_message(raw, authenticated=True)
+    status, text = post(_url(url), payload, _secret())
     click.echo(f"{status} {text.strip()}")
-
-
-@click.command("import")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False), required=True)
-@click.option("--url", help="Webhook URL (default: APP_BASE_URL/webhooks/mailersend).")
-@with_appcontext
-def import_command(paths, url):
-    """Post .eml files or .mbox mailboxes to the webhook, one signed delivery per message."""
-    for path in paths:
-        for i, raw in enumerate(_messages(path)):
-            status, text = post(_url(url), payload_from_message(raw), _secret())
-            click.echo(f"{path}#{i}: {status} {text.strip()}")
-
-
-def _messages(path):
-    if path.endswith(".mbox"):
-        return [m.as_bytes() for m in mailbox.mbox(path)]
-    return [pathlib.Path(path).read_bytes()]
 
 
 def _secret():

@@ -3,10 +3,12 @@ import time
 
 import click
 from flask.cli import with_appcontext
+from peewee import fn
 
 from app.config import current as current_config
 from app.db import db
-from app.models import Chunk, User
+from app.models import Article, Chunk, InboundEvent, MagicLinkToken, Session, User, normalise_email
+from app.models.base import utcnow
 from app.providers import embedding_dimensions, get_embedder
 
 
@@ -27,6 +29,52 @@ def create_user(email, name):
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
     click.echo(f"user {user.id}: {user.email}")
+
+
+@users.command("list")
+@with_appcontext
+def list_users():
+    """Every user: id, address, articles, held deliveries, last login, disabled or not."""
+    with db.connection_context():
+        articles = dict(Article.select(Article.user, fn.COUNT(Article.id))
+                        .group_by(Article.user).tuples())
+        for u in User.select().order_by(User.id):
+            held = InboundEvent.held_for(u.email).count()
+            state = f"disabled {u.disabled_at:%Y-%m-%d}" if u.disabled_at else "active"
+            login = f"{u.last_login_at:%Y-%m-%d}" if u.last_login_at else "never"
+            click.echo(f"{u.id:>5} {u.email:<36} articles={articles.get(u.id, 0):<6} "
+                       f"held={held:<4} last_login={login:<10} {state}")
+
+
+@users.command("disable")
+@click.argument("email")
+@with_appcontext
+def disable_user(email):
+    """No login (sessions and login links revoked) and their inbound mail is held."""
+    with db.connection_context(), db.atomic():
+        user = _existing(email)
+        User.update(disabled_at=utcnow()).where(User.id == user.id).execute()
+        Session.delete().where(Session.user == user.id).execute()
+        MagicLinkToken.delete().where(MagicLinkToken.user == user.id).execute()
+    click.echo(f"disabled {user.email}")
+
+
+@users.command("enable")
+@click.argument("email")
+@with_appcontext
+def enable_user(email):
+    """Undo disable: the user can log in again and their mail is filed."""
+    with db.connection_context():
+        user = _existing(email)
+        User.update(disabled_at=None).where(User.id == user.id).execute()
+    click.echo(f"enabled {user.email}")
+
+
+def _existing(email):
+    user = User.get_or_none(User.email == (normalise_email(email) or ""))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    return user
 
 
 def column_dimensions():

@@ -200,6 +200,9 @@ def _check_production(cfg, source, overrides):
         raise ConfigError("DATABASE_URL: expected a postgresql:// URL")
     if not cfg.REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL: expected a redis:// URL")
+    if cfg.INBOUND_SENDER_POLICY == "allowlist" and not cfg.INBOUND_ALLOWED_SENDERS:
+        raise ConfigError("INBOUND_ALLOWED_SENDERS: required when INBOUND_SENDER_POLICY="
+                          "allowlist (or every delivery is held)")
     if cfg.LLM_PROVIDER == "openai" and not cfg.OPENAI_API_KEY:
         raise ConfigError("OPENAI_API_KEY: required when LLM_PROVIDER=openai")
     if cfg.LLM_PROVIDER == "openrouter" and not cfg.OPENROUTER_API_KEY:

@@ -11,6 +11,7 @@ WEBHOOKS = Counter("simplr_webhooks_total", "Webhook deliveries by result", ["re
 INGEST_SECONDS = Histogram("simplr_ingest_duration_seconds", "Time to ingest one event",
                            buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300))
 INGEST_FAILURES = Counter("simplr_ingest_failures_total", "Ingest attempts that failed")
+INGEST_HELD = Counter("simplr_ingest_held_total", "Deliveries held: sender unproven or not allowed")
 REQUESTS = Histogram("simplr_http_request_duration_seconds", "HTTP requests by route",
                      ["method", "route", "status"])
 

@@ -16,6 +16,17 @@ bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
 
 
+def init_app(app):
+    """Say at start-up who may write into libraries; `open` loudly, it trusts From: as is."""
+    cfg = app.extensions["simplr.config"]
+    if cfg.INBOUND_SENDER_POLICY == "open":
+        log.warning("INBOUND_SENDER_POLICY=open: inbound mail is filed under its From: address "
+                    "without proof; anyone can write into an existing user's library")
+    else:
+        log.info("inbound sender policy %s, %d allow-list entries", cfg.INBOUND_SENDER_POLICY,
+                 len(cfg.INBOUND_ALLOWED_SENDERS))
+
+
 def signature_ok(raw, signature, secret):
     """Lower-case hex HMAC-SHA256 of the raw body, compared in constant time."""
     expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
@@ -54,12 +65,14 @@ def mailersend():
 
 
 def _reject(raw, exc):
-    """Signed but unusable: keep it as `rejected` when it has an id, so ops can see it."""
-    if exc.message_id:
-        try:
-            event_id = InboundEvent.store(exc.message_id, raw)
-            if event_id:
-                InboundEvent.set_status(event_id, "rejected", last_error=str(exc))
-        except peewee.PeeweeException as db_exc:
-            log.error("could not record rejected delivery: %s", db_exc)
+    """Signed but unusable: kept as `rejected` all the same (raw body byte for byte), under
+    its data.id or, when it has none, its digest, so ops can see it and nothing is lost."""
+    key = exc.message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    try:
+        event_id = InboundEvent.store(key, raw)
+        if event_id:
+            InboundEvent.set_status(event_id, "rejected", last_error=str(exc)[:2000])
+    except peewee.PeeweeException as db_exc:
+        log.error("database unavailable, rejected delivery refused for retry: %s", db_exc)
+        return jsonify(error="database unavailable, retry later"), 503, {"Retry-After": "30"}
     return _answer(400, exc.reason, error=str(exc))

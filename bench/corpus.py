@@ -72,6 +72,7 @@ def ingest(limit=DEFAULT_EMAILS, log=print):
     from app.ingest.sample import encode, payload_from_message
     from app.models import InboundEvent, User
     have = InboundEvent.select().where(InboundEvent.status == "done").count()
+    owner = User.get_or_create_by_email(OWNER, "Bench")
     if have < limit:
         started, n = time.monotonic(), 0
         for mid, raw in raw_emails(limit):
@@ -82,10 +83,10 @@ def ingest(limit=DEFAULT_EMAILS, log=print):
                 continue
             payload["data"]["from"] = {"email": OWNER, "name": "Bench", "raw": OWNER}
             event_id = InboundEvent.store(f"bench-{mid}", encode(payload), sender=OWNER,
-                                          subject=payload["data"]["subject"])
+                                          subject=payload["data"]["subject"], owner_id=owner.id)
             if event_id:
                 ingest_event(event_id)
                 n += 1
                 if n % 250 == 0:
                     log(f"  ingested {n} emails ({time.monotonic() - started:.0f} s)")
-    return User.get(User.email == OWNER).id
+    return owner.id

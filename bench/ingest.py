@@ -28,12 +28,14 @@ def _app(redis):
 
 def _store(emails):
     from app.ingest.sample import encode, payload_from_message
-    from app.models import InboundEvent
+    from app.models import InboundEvent, User
+    owner = User.get_or_create_by_email("bench@example.com")  # as `simplr import --user`
     ids = []
     for mid, raw in emails:
         payload = payload_from_message(raw, message_id=f"ingest-{mid}")
         ids.append(InboundEvent.store(f"ingest-{mid}", encode(payload),
-                                      sender=payload["data"]["from"]["email"] or "x@example.com"))
+                                      sender=payload["data"]["from"]["email"] or "x@example.com",
+                                      owner_id=owner.id))
     return [i for i in ids if i]
 
 

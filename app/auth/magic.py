@@ -8,14 +8,15 @@ from app.models.base import utcnow
 
 
 def user_for_login(address, signup_open):
-    """The user who may log in as `address`; created only when sign-up is open, else None."""
+    """The user who may log in as `address`; created only when sign-up is open, else None
+    (also for a disabled account: the login page answers the same either way)."""
     email = normalise_email(address)
     if email is None:
         return None
     user = User.get_or_none(User.email == email)
     if user is None and signup_open:
         user = User.get_or_create_by_email(email)
-    return user
+    return user if user is None or user.disabled_at is None else None
 
 
 def issue(user, ttl_minutes, ip=None):

@@ -1,5 +1,7 @@
 """RQ jobs of ingestion. Verbs over ids, idempotent: running one twice changes nothing."""
 import logging
+import os
+import shutil
 import time
 import traceback
 
@@ -10,45 +12,76 @@ from app.config import current as current_config
 from app.db import db
 from app.ingest.chunking import chunk_text
 from app.ingest.message import read_message
+from app.ingest.owner import resolve
 from app.ingest.store import save_files
-from app.models import Article, Chunk, InboundEvent, Source, User
+from app.models import Article, Chunk, InboundEvent, Source
 from app.models.base import utcnow
 from app.providers import get_provider
 
 log = logging.getLogger(__name__)
 
 
-
 def ingest_event(event_id):
-    """Turn stored inbound event `event_id` into an article with sources and chunks."""
+    """Turn stored inbound event `event_id` into an article with sources and chunks, or
+    hold it when its sender is not proven. One worker at a time per event (a lock)."""
     with db.connection_context():
-        event = InboundEvent.get_or_none(InboundEvent.id == event_id)
-        if event is None or event.status == "rejected":
+        if not InboundEvent.lock(event_id):
+            log.info("event %s is being worked by another worker; skipped", event_id)
             return None
-        existing = Article.get_or_none(Article.event_id == event_id)
-        if existing or event.status == "done":
-            return _finish(event_id, existing.id if existing else event.article_id)
-        InboundEvent.update(status="processing", attempts=InboundEvent.attempts + 1,
-                            updated_at=utcnow()).where(InboundEvent.id == event_id).execute()
-        started = time.monotonic()
         try:
-            article_id = build_article(event, current_config())
-        except Exception as exc:
-            _fail(event_id, exc)
-            raise  # RQ retries with backoff
-        metrics.INGEST_SECONDS.observe(time.monotonic() - started)
-    log.info("event %s ingested as article %s", event_id, article_id)
-    _confirm(article_id)
+            article_id, notify = _ingest(event_id, current_config())
+        finally:
+            InboundEvent.unlock(event_id)
+    if article_id and notify:
+        _confirm(article_id)
     return article_id
 
 
-def build_article(event, cfg):
+def _ingest(event_id, cfg):
+    """(article id, whether to mail a confirmation) for a locked event."""
+    event = InboundEvent.get_or_none(InboundEvent.id == event_id)
+    if event is None or event.status in ("rejected", "held"):
+        return None, False
+    existing = Article.get_or_none(Article.event_id == event_id)
+    if existing or event.status == "done":
+        return _finish(event_id, existing.id if existing else event.article_id), False
+    if event.attempts >= cfg.INGEST_MAX_ATTEMPTS:
+        InboundEvent.set_status(event_id, "failed", last_error=f"gave up after "
+                                f"{event.attempts} attempts: {event.last_error or ''}"[:2000])
+        return None, False
+    data = _data(event)
+    owner = resolve(event, data, cfg)
+    if owner.user is None:
+        return _hold(event, owner), False
+    InboundEvent.update(status="processing", attempts=InboundEvent.attempts + 1,
+                        updated_at=utcnow()).where(InboundEvent.id == event_id).execute()
+    started = time.monotonic()
+    try:
+        article_id = build_article(event, data, owner.user, cfg)
+    except Exception as exc:
+        _fail(event, owner.user, cfg, exc)
+        raise  # RQ retries with backoff, while attempts remain
+    metrics.INGEST_SECONDS.observe(time.monotonic() - started)
+    log.info("event %s ingested as article %s (%s)", event_id, article_id, owner.evidence)
+    return article_id, owner.notify
+
+
+def _data(event):
+    data = event.payload().get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _hold(event, owner):
+    InboundEvent.set_status(event.id, "held", hold_reason=owner.hold_reason[:1000])
+    metrics.INGEST_HELD.inc()
+    log.warning("event %s held: %s", event.id, owner.hold_reason,
+                extra={"event_id": event.id, "reason": owner.hold_reason})
+    return None
+
+
+def build_article(event, data, user, cfg):
     """Extract, chunk, embed and describe, then write everything in one transaction."""
-    data = event.payload().get("data") or {}
-    message = read_message(data)
-    display_name = (data.get("from") or {}).get("name") if isinstance(data.get("from"), dict) \
-        else None
-    user = User.get_or_create_by_email(event.sender, display_name)
+    message = read_message(data, cfg)
     paths = save_files(cfg.STORAGE_DIR, user.id, event.id, message.parts)
     text = message.text
     chunks, truncated = chunk_text(text, cfg.CHUNK_TOKENS, cfg.MAX_CHUNKS_PER_ARTICLE)
@@ -87,13 +120,16 @@ def _finish(event_id, article_id):
     return article_id
 
 
-def _fail(event_id, exc):
+def _fail(event, user, cfg, exc):
+    """Record the failure on the event and remove the files this attempt wrote: no file
+    outlives a delivery that has no article (a retry writes them again)."""
     metrics.INGEST_FAILURES.inc()
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
-    log.exception("ingest of event %s failed: %s", event_id, detail)
+    log.exception("ingest of event %s failed: %s", event.id, detail)
     if db.in_transaction():
         db.rollback()
-    InboundEvent.set_status(event_id, "failed", last_error=detail)
+    InboundEvent.set_status(event.id, "failed", last_error=detail)
+    shutil.rmtree(os.path.join(cfg.STORAGE_DIR, str(user.id), str(event.id)), ignore_errors=True)
 
 
 def _confirm(article_id):

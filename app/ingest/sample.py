@@ -56,19 +56,23 @@ def _header(msg, name):
         return str(dict(msg.raw_items())[name])
 
 
-def payload_from_message(raw, message_id=None):
-    """A webhook body (dict) for one raw RFC 822 message (bytes or str)."""
+def payload_from_message(raw, message_id=None, authenticated=False):
+    """A webhook body (dict) for one raw RFC 822 message (bytes or str). `authenticated`:
+    as MailerSend reports a sender whose SPF passes (envelope = From:); otherwise no
+    authentication result at all, which is all a message file proves."""
     raw_bytes = raw if isinstance(raw, bytes) else raw.encode()
     msg = email.message_from_bytes(raw_bytes, policy=email.policy.default)
     headers = {k: _header(msg, k) for k in dict(msg.raw_items())}
     sender = email.utils.parseaddr(headers.get("From", ""))
     data = {"id": message_id or uuid.uuid4().hex,
             "from": {"email": sender[1], "name": sender[0], "raw": headers.get("From", "")},
-            "sender": {"email": sender[1]}, "subject": headers.get("Subject", ""),
+            "sender": {"email": sender[1] if authenticated else None},
+            "subject": headers.get("Subject", ""),
             "date": headers.get("Date", ""), "headers": headers,
             "text": _body(msg, "plain"), "html": _body(msg, "html"),
             "raw": raw_bytes.decode("utf-8", errors="replace"),
-            "attachments": _attachments(msg), "spf_check": {"code": "+", "value": None},
+            "attachments": _attachments(msg),
+            "spf_check": {"code": "+", "value": "pass"} if authenticated else None,
             "dkim_check": False}
     return {"type": "inbound.message", "inbound_id": uuid.uuid4().hex,
             "created_at": None, "data": data}

@@ -1,9 +1,16 @@
 """Articles, the sources they came from, and their embedded chunks."""
-from peewee import CharField, ForeignKeyField, IntegerField, TextField
+from peewee import CharField, ForeignKeyField, IntegerField
 from pgvector.peewee import VectorField
-from playhouse.postgres_ext import ArrayField, BinaryJSONField
+from playhouse.postgres_ext import ArrayField
 
-from app.models.base import BaseModel, TimestampField, utcnow
+from app.models.base import (
+    BaseModel,
+    SafeCharField,
+    SafeJSONField,
+    SafeTextField,
+    TimestampField,
+    utcnow,
+)
 from app.models.users import User
 
 
@@ -13,12 +20,12 @@ class Article(BaseModel):
 
     user = ForeignKeyField(User, backref="articles", on_delete="CASCADE")
     event_id = IntegerField(null=True, unique=True)
-    title = TextField()
-    summary = TextField(default="")
-    content_text = TextField(default="")
-    category = CharField(default="other")
+    title = SafeTextField()
+    summary = SafeTextField(default="")
+    content_text = SafeTextField(default="")
+    category = SafeCharField(default="other")
     tags = ArrayField(CharField, default=list)
-    metadata = BinaryJSONField(default=dict)
+    metadata = SafeJSONField(default=dict)
     created_at = TimestampField(default=utcnow)
     updated_at = TimestampField(default=utcnow)
 
@@ -38,14 +45,14 @@ class Source(BaseModel):
         table_name = "sources"
 
     article = ForeignKeyField(Article, backref="sources", on_delete="CASCADE")
-    type = CharField()  # email | pdf | html | text
-    name = TextField(default="")
-    path = TextField(null=True)
-    content_type = TextField(null=True)
+    type = SafeCharField()  # email | pdf | html | text
+    name = SafeTextField(default="")
+    path = SafeTextField(null=True)
+    content_type = SafeTextField(null=True)
     size = IntegerField(default=0)
-    raw_text = TextField(default="")
-    error = TextField(null=True)
-    metadata = BinaryJSONField(default=dict)
+    raw_text = SafeTextField(default="")
+    error = SafeTextField(null=True)
+    metadata = SafeJSONField(default=dict)
     created_at = TimestampField(default=utcnow)
 
 
@@ -56,7 +63,7 @@ class Chunk(BaseModel):
     article = ForeignKeyField(Article, backref="chunks", on_delete="CASCADE")
     user_id = IntegerField()  # denormalised so search filters by owner without a join
     idx = IntegerField()
-    content = TextField()
+    content = SafeTextField()
     embedding = VectorField()
-    metadata = BinaryJSONField(default=dict)
+    metadata = SafeJSONField(default=dict)
     # `tsv` is a generated tsvector column; search reads it through SQL only.

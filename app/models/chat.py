@@ -1,8 +1,14 @@
 """Chat memory: conversations and their messages."""
-from peewee import CharField, ForeignKeyField, TextField
-from playhouse.postgres_ext import BinaryJSONField
+from peewee import ForeignKeyField
 
-from app.models.base import BaseModel, TimestampField, utcnow
+from app.models.base import (
+    BaseModel,
+    SafeCharField,
+    SafeJSONField,
+    SafeTextField,
+    TimestampField,
+    utcnow,
+)
 from app.models.users import User
 
 
@@ -11,7 +17,7 @@ class Conversation(BaseModel):
         table_name = "conversations"
 
     user = ForeignKeyField(User, backref="conversations", on_delete="CASCADE")
-    title = TextField(default="New conversation")
+    title = SafeTextField(default="New conversation")
     created_at = TimestampField(default=utcnow)
     updated_at = TimestampField(default=utcnow)
 
@@ -21,7 +27,7 @@ class Message(BaseModel):
         table_name = "messages"
 
     conversation = ForeignKeyField(Conversation, backref="messages", on_delete="CASCADE")
-    role = CharField()  # user | assistant
-    content = TextField()
-    citations = BinaryJSONField(default=list)
+    role = SafeCharField()  # user | assistant
+    content = SafeTextField()
+    citations = SafeJSONField(default=list)
     created_at = TimestampField(default=utcnow)

@@ -1,9 +1,9 @@
 """Users and their login state: magic-link tokens and sessions (only SHA-256 hashes stored)."""
 from email.utils import parseaddr
 
-from peewee import CharField, ForeignKeyField, TextField
+from peewee import ForeignKeyField
 
-from app.models.base import BaseModel, TimestampField, utcnow
+from app.models.base import BaseModel, SafeCharField, SafeTextField, TimestampField, utcnow
 
 
 def normalise_email(value):
@@ -16,14 +16,18 @@ def normalise_email(value):
     return addr
 
 
+MAX_DISPLAY_NAME = 100
+
+
 class User(BaseModel):
     class Meta:
         table_name = "users"
 
-    email = CharField(unique=True)
-    display_name = TextField(null=True)
+    email = SafeCharField(unique=True)
+    display_name = SafeTextField(null=True)
     created_at = TimestampField(default=utcnow)
     last_login_at = TimestampField(null=True)
+    disabled_at = TimestampField(null=True)  # set by `simplr users disable`: no login, mail held
 
     @classmethod
     def get_or_create_by_email(cls, address, display_name=None):
@@ -33,7 +37,8 @@ class User(BaseModel):
             raise ValueError(f"not an email address: {address!r}")
         user = cls.get_or_none(cls.email == email)
         if user is None:
-            cls.insert(email=email, display_name=display_name or None,
+            name = " ".join(str(display_name or "").split())[:MAX_DISPLAY_NAME] or None
+            cls.insert(email=email, display_name=name,
                        created_at=utcnow()).on_conflict_ignore().execute()
             user = cls.get(cls.email == email)
         return user
@@ -44,11 +49,11 @@ class MagicLinkToken(BaseModel):
         table_name = "magic_link_tokens"
 
     user = ForeignKeyField(User, backref="magic_links", on_delete="CASCADE")
-    token_hash = CharField(unique=True)
+    token_hash = SafeCharField(unique=True)
     created_at = TimestampField(default=utcnow)
     expires_at = TimestampField()
     used_at = TimestampField(null=True)
-    ip = TextField(null=True)
+    ip = SafeTextField(null=True)
 
 
 class Session(BaseModel):
@@ -56,8 +61,8 @@ class Session(BaseModel):
         table_name = "sessions"
 
     user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
-    token_hash = CharField(unique=True)
+    token_hash = SafeCharField(unique=True)
     created_at = TimestampField(default=utcnow)
     expires_at = TimestampField()
     last_seen_at = TimestampField(default=utcnow)
-    user_agent = TextField(null=True)
+    user_agent = SafeTextField(null=True)
