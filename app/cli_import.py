@@ -90,11 +90,15 @@ def import_command(paths, address):
     total = sum(1 if box is None else len(box) for _, box in boxes)
     found = (m for path, box in boxes for m in messages(path, box))
     tally = Tally()
-    with click.progressbar(found, length=total, label=f"importing for {owner.email}",
-                           item_show_func=lambda m: m and m[0][-40:]) as bar:
-        for where, raw in bar:
-            with db.connection_context():
-                import_one(where, raw, owner, tally)
+    try:
+        with click.progressbar(found, length=total, label=f"importing for {owner.email}",
+                               item_show_func=lambda m: m and m[0][-40:]) as bar:
+            for where, raw in bar:
+                with db.connection_context():
+                    import_one(where, raw, owner, tally)
+    finally:
+        for _, box in boxes:
+            box is not None and box.close()
     _summary(tally)
 
 

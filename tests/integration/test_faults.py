@@ -66,7 +66,8 @@ def test_metrics_count_webhooks_and_show_queue_depth(app, client):
 def _start_worker(app, database_url, redis_url):
     env = {**os.environ, "APP_ENV": "test", "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "STORAGE_DIR": app.config["STORAGE_DIR"], "SMTP_PORT": str(app.config["SMTP_PORT"]),
-           "MAILERSEND_WEBHOOK_SECRET": app.config["MAILERSEND_WEBHOOK_SECRET"]}
+           "MAILERSEND_WEBHOOK_SECRET": app.config["MAILERSEND_WEBHOOK_SECRET"],
+           "SIGNUP_OPEN": "true"}
     return subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -84,16 +85,31 @@ def test_worker_killed_mid_job_event_still_ends_done_once(app, client, database_
         while InboundEvent.get().status != "processing" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert InboundEvent.get().status == "processing"
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, no cleanup
+    finally:  # the worker and its work horse (RQ puts it in a process group of its own)
+        for pid in [*_children(worker.pid), worker.pid]:
+            os.kill(pid, signal.SIGKILL)
         worker.wait()
     assert Article.select().count() == 0
+    _wait_for_lock_release()  # PostgreSQL ends the killed worker's session, and its lock
 
     assert sweep_events(received_for=0, processing_for=0) == [InboundEvent.get().id]
     run_jobs(app)
     assert InboundEvent.get().status == "done"
     assert Article.select().count() == 1
     assert Chunk.select().count() > 10
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return [int(p) for p in fh.read().split()]
+
+
+def _wait_for_lock_release(timeout=10):
+    from app.db import db
+    deadline = time.monotonic() + timeout
+    sql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    while db.execute_sql(sql).fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_edit_while_redis_is_down_is_reindexed_by_the_sweeper(app, client, redis_server):

@@ -1,9 +1,9 @@
-"""Bad input at the webhook: a clear status, a JSON error, and nothing stored or lost."""
+"""Bad input at the webhook: a clear status, a JSON error, and nothing lost."""
 import base64
 import json
 
 from app.models import Article, InboundEvent, Source
-from tests.conftest import post_webhook, run_jobs
+from tests.conftest import authenticate, post_webhook, run_jobs
 from tests.factories import message
 
 
@@ -28,11 +28,12 @@ def test_oversized_body_is_413_json(app, client):
     assert resp.is_json and resp.get_json()["status"] == 413
 
 
-def test_broken_json_is_400(client):
+def test_broken_json_is_400_and_kept_as_rejected(client):
     resp = post_webhook(client, None, raw=b'{"type": "inbound.message", "data": {')
     assert resp.status_code == 400
     assert resp.get_json()["status"] == "bad_json"
-    assert InboundEvent.select().count() == 0
+    event = InboundEvent.get()
+    assert event.status == "rejected" and "not valid JSON" in event.last_error
 
 
 def test_no_usable_sender_is_400_and_kept_as_rejected(client):
@@ -113,7 +114,7 @@ def test_corrupt_and_encrypted_pdfs_are_recorded_on_the_source(app, client):
 def test_non_utf8_text_is_decoded_not_lost(app, client):
     latin1 = "Café crème brûlée: the façade of naïve cooking.".encode("latin-1")
     atts = [_attachment("notes.txt", "text/plain; charset=iso-8859-1", latin1)]
-    body = json.dumps(message(attachments=atts)).encode()
+    body = json.dumps(authenticate(message(attachments=atts))).encode()
     body = body.replace(b"Pentland Firth", b"Pentland Firth \xff\xfe")  # invalid UTF-8 bytes
     assert post_webhook(client, None, raw=body).status_code == 202
     run_jobs(app)
@@ -125,7 +126,7 @@ def test_non_utf8_text_is_decoded_not_lost(app, client):
 def test_failed_event_is_recorded_and_replayed(app, client, monkeypatch):
     from app.ingest import jobs
 
-    def boom(event, cfg):
+    def boom(event, data, user, cfg):
         raise RuntimeError("embedding service exploded")
 
     monkeypatch.setattr(jobs, "build_article", boom)
@@ -141,5 +142,6 @@ def test_failed_event_is_recorded_and_replayed(app, client, monkeypatch):
     assert "queued 1 event(s)" in result.output, result.output
     run_jobs(app)
     event = InboundEvent.get()
-    assert event.status == "done" and event.attempts == 2 and event.last_error is None
+    # A replay is a person's decision: the attempts start again.
+    assert event.status == "done" and event.attempts == 1 and event.last_error is None
     assert Article.select().count() == 1

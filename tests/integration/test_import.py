@@ -1,0 +1,73 @@
+"""`simplr import --user`: a mailbox filed under the person importing, nobody mailed,
+original senders kept, re-imports deduped, a summary with reasons."""
+import mailbox
+
+from app.models import Article, InboundEvent, User
+
+
+def raw(n, sender="stranger{n}@example.org", body="Notes on kelp forests and urchins."):
+    return (f"From: Someone <{sender.format(n=n)}>\nTo: me@example.com\n"
+            f"Subject: Newsletter {n}\nMessage-ID: <m{n}@example.org>\n"
+            f"Content-Type: text/plain; charset=utf-8\n\n{body} Issue {n}.\n").encode()
+
+
+def mbox(tmp_path, count):
+    box = mailbox.mbox(tmp_path / "box.mbox")
+    for n in range(count):
+        box.add(raw(n))
+    box.close()
+    return str(tmp_path / "box.mbox")
+
+
+def test_mbox_eml_and_maildir_go_to_the_importing_user(app, clean, tmp_path, smtp_server):
+    eml = tmp_path / "one.eml"
+    eml.write_bytes(raw(100))
+    maildir = mailbox.Maildir(tmp_path / "Maildir")
+    maildir.add(raw(200))
+    result = app.test_cli_runner().invoke(args=[
+        "import", "--user", "Me <ME@example.com>", mbox(tmp_path, 3), str(eml),
+        str(tmp_path / "Maildir")])
+    assert result.exit_code == 0, result.output
+    assert "imported 5, duplicates 0, failed 0" in result.output
+    me = User.get(User.email == "me@example.com")
+    assert User.select().count() == 1  # no account per original sender
+    articles = list(Article.select().order_by(Article.id))
+    assert len(articles) == 5 and {a.user_id for a in articles} == {me.id}
+    assert "stranger0@example.org" in articles[0].metadata["from"]
+    assert smtp_server.messages == []  # nobody is mailed, the importer included
+
+
+def test_reimport_is_all_duplicates(app, clean, tmp_path):
+    path = mbox(tmp_path, 4)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["import", "--user", "me@example.com", path])
+    again = runner.invoke(args=["import", "--user", "me@example.com", path])
+    assert "imported 0, duplicates 4, failed 0" in again.output
+    assert Article.select().count() == 4
+
+
+def test_failures_are_listed_with_reasons_and_kept_for_replay(app, clean, tmp_path, config):
+    bad, good = tmp_path / "bad.eml", tmp_path / "good.eml"
+    bad.write_bytes(raw(1))
+    good.write_bytes(raw(2))
+    storage = app.config["STORAGE_DIR"]
+    (tmp_path / "not-a-dir").write_text("")  # attachments cannot be written under a file
+    config(STORAGE_DIR=str(tmp_path / "not-a-dir"))
+    with_attachment = raw(1).replace(b"Content-Type: text/plain; charset=utf-8\n\n",
+                                     b"Content-Type: text/plain; name=a.txt\n"
+                                     b"Content-Disposition: attachment; filename=a.txt\n\n")
+    bad.write_bytes(with_attachment)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "--user", "me@example.com", str(bad)])
+    assert "imported 0, duplicates 0, failed 1" in result.output, result.output
+    assert f"failed {bad}: NotADirectoryError" in result.output
+    assert InboundEvent.get().status == "failed"
+    assert "failed" in runner.invoke(args=["events", "list", "--status", "failed"]).output
+    config(STORAGE_DIR=storage)
+    assert "imported 1" in runner.invoke(args=["import", "--user", "me@example.com",
+                                               str(good)]).output
+
+
+def test_unknown_user_address_is_refused(app, clean, tmp_path):
+    result = app.test_cli_runner().invoke(args=["import", "--user", "nope", mbox(tmp_path, 1)])
+    assert result.exit_code != 0 and "not an email address" in result.output
