@@ -79,12 +79,16 @@ def dkim_domains(data):
     return domains
 
 
+SPF_RESULTS = {"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}  # RFC 7208 qualifiers
+
+
 def spf_evidence(data, from_domain):
     spf = data.get("spf_check") if isinstance(data.get("spf_check"), dict) else {}
     envelope = domain_of((data.get("sender") or {}).get("email")
                          if isinstance(data.get("sender"), dict) else None)
-    if spf.get("code") != "+":
-        return None, f"spf {spf.get('code') or 'none'}"
+    code = spf.get("code") if isinstance(spf.get("code"), str) else None
+    if code != "+":
+        return None, f"spf {SPF_RESULTS.get(code, 'none')}"
     if not aligned(envelope, from_domain):
         return None, f"spf pass for {envelope or 'no envelope sender'} (not aligned)"
     return f"spf pass for {envelope}", None

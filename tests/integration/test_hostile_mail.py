@@ -21,7 +21,7 @@ def delivery(n, **data):
 
 # (name, payload, authenticated by SPF, held reason fragment)
 HELD = [
-    ("forged From: of an existing user", delivery(1, **ATTACKER), False, "spf -"),
+    ("forged From: of an existing user", delivery(1, **ATTACKER), False, "spf fail"),
     ("DKIM verified for the attacker's domain",
      delivery(2, dkim_check=True, headers={"DKIM-Signature": "v=1; d=attacker.net; s=k"}),
      False, "not aligned"),

@@ -96,6 +96,7 @@ def test_from_comes_from_the_raw_message_when_the_json_has_none():
     {}, {"from": "ann@example.com"}, {"from": {"email": 5}}, {"headers": ["x"]},
     {"from": {"email": "a@b.co"}, "headers": {"DKIM-Signature": [None, 3, {"d": 1}]},
      "dkim_check": True, "sender": "x", "spf_check": ["+"]},
+    {"from": {"email": "a@b.co"}, "spf_check": {"code": ["+"]}, "sender": {"email": ["a@b.co"]}},
     {"from": {"email": "a\x00@b.co"}, "raw": 7},
 ])
 def test_odd_shapes_prove_nothing_and_never_raise(hostile):
