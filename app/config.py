@@ -114,7 +114,7 @@ class Config:
     EMAIL_BRAND_NAME: str = var("Simplr")
     EMAIL_LOGO_URL: str = var("")
     INBOUND_ADDRESS: str = var("inbox@simplr.local")
-    # Who owns inbound mail (docs/ops.md, "Sender trust"): verified = DKIM or SPF aligned
+    # Who owns inbound mail (docs/inbound.md): verified = DKIM or SPF aligned
     # with From:, or on the allow-list; allowlist = only the allow-list; open = From: as is.
     INBOUND_SENDER_POLICY: str = var("verified", _sender_policy)
     INBOUND_ALLOWED_SENDERS: tuple = var((), _csv)  # addresses and @domains

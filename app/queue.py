@@ -7,6 +7,9 @@ from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 QUEUES = ("ingest", "mail", "default")
+# What `simplr worker` works unless told otherwise. Mail has a worker of its own
+# (`--queues mail`) so a login link never waits behind a slow ingest.
+WORKER_QUEUES = ("ingest", "default")
 RETRY_INTERVALS = [10, 60, 300, 900, 3600]
 _state = {}
 

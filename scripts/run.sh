@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the web app (gunicorn), an RQ worker with the scheduler and a local mail sink
-# in the foreground, their logs prefixed; Ctrl-C stops all three.
+# `make run`: the web app (gunicorn), an RQ worker with the scheduler (ingest, default), the
+# mail worker (its own, so login links never wait behind an ingest) and a local mail sink in
+# the foreground, their logs prefixed; Ctrl-C stops them all.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$ROOT/var/metrics}
@@ -16,6 +17,7 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 prefixed mail 35 "$VENV/bin/python" -m app mailsink --port "${SMTP_PORT:-8025}"
 prefixed web 32 "$VENV/bin/gunicorn" -c python:app.gunicorn_conf --bind "127.0.0.1:$PORT" app.wsgi:app
 prefixed worker 33 "$VENV/bin/python" -m app worker --with-scheduler
+prefixed mailer 36 "$VENV/bin/python" -m app worker --queues mail --with-scheduler
 sleep 2
 cat <<TXT
 

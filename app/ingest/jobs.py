@@ -162,9 +162,12 @@ def sweep_events(received_for=60, processing_for=None):
 
 def abandon_event(event_id, reason):
     """The worker killed this event's job (timeout, OOM): record it as failed, not leave it
-    `processing`. The sweeper retries it while attempts remain (`INGEST_MAX_ATTEMPTS`)."""
+    `processing`. RQ's retry runs it again while attempts remain (`INGEST_MAX_ATTEMPTS`);
+    then it waits in `simplr events list --status failed` for a replay."""
     with db.connection_context():
-        (InboundEvent.update(status="failed", last_error=str(reason)[:2000], updated_at=utcnow())
-         .where((InboundEvent.id == event_id) & (InboundEvent.status == "processing"))
-         .execute())
-    log.error("ingest of event %s abandoned: %s", event_id, reason)
+        changed = (InboundEvent.update(status="failed", last_error=str(reason)[:2000],
+                                       updated_at=utcnow())
+                   .where((InboundEvent.id == event_id) & (InboundEvent.status == "processing"))
+                   .execute())
+    if changed:  # after a timeout the job's own handler may have recorded it already
+        log.error("ingest of event %s abandoned: %s", event_id, reason)

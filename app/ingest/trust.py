@@ -1,7 +1,7 @@
 """Who sent a message, on the evidence: DKIM or SPF passing for a domain aligned with From:.
 
 Everything in a delivery is written by the sender except what MailerSend adds after
-checking it. So the code accepts exactly this (docs/ops.md, "Sender trust"):
+checking it. So the code accepts exactly this (docs/inbound.md):
 - SPF: `spf_check.code` is "+" (MailerSend's check of the SMTP envelope) and the envelope
   sender `sender.email` is in the From: address's organisational domain.
 - DKIM: `dkim_check` is true (MailerSend verified a signature) and every `DKIM-Signature`

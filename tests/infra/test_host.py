@@ -19,7 +19,7 @@ def test_package_installed(host, package):
 
 @pytest.mark.parametrize("service", ["postgresql", "redis-server", "nginx", "nftables", "cron",
                                      "simplr-web", "simplr-worker@1", "simplr-worker@2",
-                                     "simplr.target"])
+                                     "simplr-mailer", "simplr.target"])
 def test_service_enabled_and_running(host, service):
     svc = host.service(service)
     assert svc.is_enabled
@@ -44,7 +44,7 @@ def test_web_ports_open(host, appliance, port):
 
 
 def test_units_are_hardened_and_restart(host):
-    for unit in ("simplr-web.service", "simplr-worker@1.service"):
+    for unit in ("simplr-web.service", "simplr-worker@1.service", "simplr-mailer.service"):
         props = host.check_output(f"systemctl show {unit} -p Restart -p NoNewPrivileges "
                                   "-p ProtectSystem -p PrivateTmp -p User -p ProtectHome")
         assert "Restart=always" in props
@@ -58,6 +58,15 @@ def test_only_first_worker_runs_the_scheduler(host):
     assert "--with-scheduler" in host.check_output("systemctl show simplr-worker@1 -p Environment")
     second = host.check_output("systemctl show simplr-worker@2 -p Environment")
     assert "--with-scheduler" not in second
+
+
+def test_mail_has_its_own_worker(host):
+    """simplr-mailer works only the mail queue and schedules its retries; it is part of
+    simplr.target, so `systemctl restart simplr.target` restarts it too."""
+    command = host.check_output("systemctl show simplr-mailer -p ExecStart")
+    assert "worker --queues mail --with-scheduler" in command
+    assert "simplr-mailer.service" in host.check_output("systemctl show simplr.target -p Wants")
+    assert "simplr.target" in host.check_output("systemctl show simplr-mailer -p PartOf")
 
 
 def test_app_user_is_a_system_user_and_not_a_superuser(host, appliance):
@@ -85,7 +94,12 @@ def test_env_file_is_private(host):
     assert env.mode == 0o600
     assert env.user == "root" and env.group == "simplr"
     for key in ("APP_ENV=production", "COOKIE_SECURE=true", "STORAGE_DIR=/var/lib/simplr/storage",
-                "DATABASE_URL=postgresql://simplr:", "MAX_CONTENT_LENGTH=26214400"):
+                "DATABASE_URL=postgresql://simplr:", "MAX_CONTENT_LENGTH=26214400",
+                "INBOUND_SENDER_POLICY=verified\n",
+                "INBOUND_ALLOWED_SENDERS=ops@example.com,@simplr-test.example\n",
+                "INBOUND_TRUSTED_AUTHSERV_IDS=mx.simplr-test.example\n",
+                "INGEST_MAX_ATTEMPTS=6\n", "INGEST_MAX_PDF_PAGES=100\n",
+                "EXTRACT_MEMORY_MB=512\n", "EXTRACT_CPU_SECONDS=20\n"):
         assert key in env.content_string
     assert "EnvironmentFile=/etc/simplr/simplr.env" in host.file(
         "/etc/systemd/system/simplr-web.service").content_string

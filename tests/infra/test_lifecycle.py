@@ -56,6 +56,17 @@ def test_signed_webhook_becomes_an_article(appliance):
         appliance.sql("select status, attempts, last_error from inbound_events")
 
 
+def test_confirmation_is_sent_by_the_mail_worker(appliance, host):
+    """The allow-listed sender is mailed a confirmation: queued on `mail`, sent by
+    simplr-mailer (never by an ingest worker) to the local sink."""
+    def journal(unit):
+        return host.run(f"journalctl -u '{unit}' --no-pager -o cat").stdout
+    assert _wait(lambda: "mail to ops@example.com: Saved: Hello" in journal("simplr-mailsink")), \
+        journal("simplr-mailer")[-3000:]
+    assert "confirmation for article" in journal("simplr-mailer")
+    assert "confirmation for article" not in journal("simplr-worker@*")
+
+
 def test_backup_produces_a_restorable_dump(appliance, host):
     host.run_test("install -o simplr -g simplr -d /var/lib/simplr/storage/infra && "
                   "echo kept > /var/lib/simplr/storage/infra/marker.txt")
@@ -105,7 +116,7 @@ def test_broken_release_is_rolled_back_by_deploy(appliance, host):
     assert appliance.current_release() == running
     assert host.file("/opt/simplr/previous").linked_to == previous
     assert _healthy(appliance)
-    for unit in ("simplr-web", "simplr-worker@1", "simplr-worker@2"):
+    for unit in ("simplr-web", "simplr-worker@1", "simplr-worker@2", "simplr-mailer"):
         assert host.service(unit).is_running
 
 
