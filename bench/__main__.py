@@ -1,12 +1,12 @@
 """`python -m bench` runs every benchmark; `python -m bench retrieval|latency|chat|...`
 runs some (`--1m` adds the 1M-chunk latency tier; its HNSW build takes long). Each prints
 its figures against baselines measured in the same run and writes bench/results/*.json.
-Modules bench.webhook and bench.ingest run too when present."""
+Modules bench.webhook, bench.ingest and bench.extract run too when present."""
 import importlib
 import logging
 import sys
 
-ORDER = ("retrieval", "latency", "chat", "webhook", "ingest")
+ORDER = ("retrieval", "latency", "chat", "webhook", "ingest", "extract")
 
 
 def available():
