@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-ORDER = ("retrieval", "latency", "chat", "webhook", "ingest", "extract")
+ORDER = ("retrieval", "latency", "chat", "webhook", "ingest", "extract", "importer")
 
 
 def available():

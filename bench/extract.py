@@ -19,7 +19,7 @@ import threading
 import time
 
 from bench.stats import save
-from tests.unit.test_extract_limits import pdf_bomb, raw_pdf
+from tests.hostile_pdfs import pdf_bomb, raw_pdf
 
 RUNS = int(os.environ.get("BENCH_EXTRACT_RUNS", "15"))
 UNBOUNDED = """import io, sys

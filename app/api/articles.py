@@ -8,9 +8,11 @@ from app.articles import service
 from app.auth.sessions import login_required
 from app.config import current as current_config
 from app.models import Article
+from app.params import Params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # keeps OFFSET well inside a bigint
 
 
 @bp.before_request
@@ -29,21 +31,15 @@ def invalid(fields):
     return jsonify(error="validation failed", status=400, fields=fields), 400
 
 
-
 @bp.get("/articles")
 @login_required
 def list_articles():
     """The user's articles, newest first: ?page=1&per_page=20 (at most 100)."""
-    page = request.args.get("page", "1")
-    per_page = request.args.get("per_page", "20")
-    fields = {}
-    if not page.isdigit() or int(page) < 1:
-        fields["page"] = "must be a positive integer"
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
-        fields["per_page"] = f"must be an integer from 1 to {MAX_PER_PAGE}"
-    if fields:
-        return invalid(fields)
-    result = service.page_of(g.user.id, int(page), int(per_page))
+    args = Params(request.args)
+    page = args.int("page", 1, 1, MAX_PAGE)
+    per_page = args.int("per_page", 20, 1, MAX_PER_PAGE)
+    args.done()
+    result = service.page_of(g.user.id, page, per_page)
     return jsonify(items=[brief(a) for a in result.items], page=result.page,
                    per_page=result.per_page, total=result.total, pages=result.pages)
 

@@ -10,12 +10,14 @@ from flask import abort, g
 from app.db import db
 from app.models import Article, Chunk, Source
 from app.models.base import utcnow
+from app.params import text_problem
 from app.providers.categories import CATEGORIES
 from app.queue import try_enqueue
 
 log = logging.getLogger(__name__)
 LIMITS = {"title": 300, "summary": 5000, "category": 40, "text": 1_000_000}
 EDITABLE = tuple(LIMITS)
+SINGLE_LINE = ("title", "category")  # a title becomes an email Subject and a page heading
 
 
 def owned_or_404(article_id):
@@ -86,13 +88,12 @@ def validate(data, required=EDITABLE):
                 errors[name] = "is required"
             continue
         value = data[name]
-        if not isinstance(value, str):
-            errors[name] = "must be a string"
-            continue
-        value = value.replace("\r\n", "\n")
-        value = value.strip() if name != "text" else value
-        if len(value) > LIMITS[name]:
-            errors[name] = f"must be at most {LIMITS[name]} characters"
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+            value = value.strip() if name != "text" else value
+        problem = text_problem(value, LIMITS[name], single_line=name in SINGLE_LINE)
+        if problem:
+            errors[name] = problem
         elif name == "title" and not value:
             errors[name] = "must not be empty"
         elif name == "category" and value not in CATEGORIES:

@@ -8,11 +8,11 @@ from app.auth.sessions import clear_cookie, end_session, set_cookie, start_sessi
 from app.config import current as current_config
 from app.mail.jobs import send_magic_link
 from app.models import normalise_email
+from app.params import text_problem
 from app.queue import enqueue
 
 bp = Blueprint("auth", __name__)
 HOUR = 3600
-
 
 
 @bp.after_request
@@ -35,10 +35,12 @@ def login():
 def request_link():
     """Queue a login link. The answer is the same whether or not the address has an account:
     the worker decides, so not even the timing tells them apart."""
-    address = normalise_email(request.form.get("email", ""))
+    raw = request.form.get("email", "")
+    # normalise_email keeps NUL and control characters; no real address has them
+    address = None if text_problem(raw, 320, single_line=True) else normalise_email(raw)
     if address is None:
         return render_template("auth/login.html", error="Enter a valid email address.",
-                               email=request.form.get("email", "")[:254]), 400
+                               email=raw[:254]), 400
     limited = _rate_limited(address)
     if limited:
         return limited

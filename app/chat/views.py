@@ -15,10 +15,10 @@ from flask import (
 from app.auth.sessions import login_required
 from app.chat import answer, limiter, memory
 from app.config import current as current_config
+from app.params import MAX_ID, ParamError, Params
 
 bp = Blueprint("chat", __name__)
 MAX_QUESTION_CHARS = 4000
-
 
 
 def _owned(conversation_id):
@@ -41,21 +41,36 @@ def page(conversation_id=None):
 @bp.post("/chat/stream")
 @login_required
 def stream():
-    body = request.get_json(silent=True) or {}
-    question = str(body.get("message") or "").strip()
-    if not question or len(question) > MAX_QUESTION_CHARS:
-        abort(400, description=f"message must be 1 to {MAX_QUESTION_CHARS} characters")
-    cid = body.get("conversation_id")
-    conversation = _owned(int(cid)) if str(cid or "").isdigit() else None
+    question, conversation = _parse_question()  # a bad request never takes a slot
     cfg, user_id = current_config(), g.user.id
     if not limiter.acquire(user_id, cfg.CHAT_MAX_STREAMS, cfg.LLM_TIMEOUT_SECONDS + 60):
         abort(429, description="too many answers streaming at once; wait for one to finish")
-    conversation = conversation or memory.start(user_id, question)
-    resp = Response(stream_with_context(answer.turn(cfg, user_id, conversation, question)),
-                    mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    resp.call_on_close(lambda: limiter.release(user_id))  # also runs if the client leaves
+    try:
+        conversation = conversation or memory.start(user_id, question)
+        resp = Response(stream_with_context(answer.turn(cfg, user_id, conversation, question)),
+                        mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    except BaseException:
+        limiter.release(user_id)  # no response will be closed to release it
+        raise
+    # The server closes the response however the stream ends: done, error, or the client
+    # going away mid-answer.
+    resp.call_on_close(lambda: limiter.release(user_id))
     return resp
+
+
+def _parse_question():
+    """(question, owned conversation or None) from the JSON body; 400 or 404 otherwise."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ParamError({"body": "must be a JSON object with a message"})
+    fields = Params(body)
+    question = fields.text("message", MAX_QUESTION_CHARS).strip()
+    cid = fields.int("conversation_id", None, 1, MAX_ID)
+    if not question:
+        fields.refuse("message", f"must be 1 to {MAX_QUESTION_CHARS} characters")
+    fields.done()
+    return question, (_owned(cid) if cid else None)
 
 
 @bp.get("/api/conversations")

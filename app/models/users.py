@@ -13,7 +13,17 @@ def normalise_email(value):
     local, _, domain = addr.partition("@")
     if not local or "." not in domain or " " in addr or len(addr) > 254:
         return None
+    if not addr.isprintable() or not addr.isascii() and _unencodable(addr):
+        return None  # NUL, control characters, lone surrogates: not an address anyone has
     return addr
+
+
+def _unencodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 MAX_DISPLAY_NAME = 100

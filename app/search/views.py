@@ -1,8 +1,10 @@
 """GET /api/search: thin — parse, call search(), answer JSON."""
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from app.auth.sessions import login_required
-from app.search import MODES, QueryError, search
+from app.config import current as current_config
+from app.params import ParamError, Params
+from app.search import MAX_LIMIT, MODES, QueryError, search
 
 bp = Blueprint("search", __name__)
 
@@ -10,12 +12,15 @@ bp = Blueprint("search", __name__)
 @bp.get("/api/search")
 @login_required
 def api_search():
-    mode = request.args.get("mode", "hybrid")
-    limit = request.args.get("limit", "10")
-    if mode not in MODES or not limit.isdigit() or int(limit) < 1:
-        abort(400, description=f"limit must be a positive integer and mode one of {MODES}")
+    args = Params(request.args)
+    q = args.text("q", current_config().SEARCH_MAX_QUERY_CHARS)
+    mode = args.text("mode", 20, default="hybrid")
+    limit = args.int("limit", 10, 1, MAX_LIMIT)
+    if mode not in MODES:
+        args.refuse("mode", f"must be one of {', '.join(MODES)}")
+    args.done()
     try:
-        results = search(g.user.id, request.args.get("q", ""), limit=int(limit), mode=mode)
+        results = search(g.user.id, q, limit=limit, mode=mode)
     except QueryError as exc:
-        abort(400, description=str(exc))
-    return jsonify(query=request.args.get("q", ""), mode=mode, results=results)
+        raise ParamError({"q": str(exc)}) from exc
+    return jsonify(query=q, mode=mode, results=results)

@@ -2,6 +2,12 @@
 // arrive (EventSource cannot POST or send the CSRF header), and render them.
 (function () {
   "use strict";
+  // Forms that ask first (the CSP allows no inline onsubmit handlers).
+  document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+    });
+  });
   var root = document.getElementById("chat");
   if (!root) return;
   var form = document.getElementById("chat-form");

@@ -8,7 +8,7 @@ import pytest
 from app.models import Article, InboundEvent, Source
 from tests.conftest import post_webhook, run_jobs
 from tests.factories import message
-from tests.unit.test_extract_limits import attachment, pdf_bomb, pdf_pages
+from tests.hostile_pdfs import attachment, pdf_bomb, pdf_pages
 
 
 @pytest.fixture(autouse=True)

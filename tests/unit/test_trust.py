@@ -106,3 +106,11 @@ def test_odd_shapes_prove_nothing_and_never_raise(hostile):
 def test_dkim_domains_reads_every_signature():
     headers = {"DKIM-Signature": ["v=1; d=A.example; s=1", "v=1; s=2"]}
     assert dkim_domains({"headers": headers}) == ["a.example", ""]
+
+
+def test_addresses_with_nul_or_lone_surrogates_are_no_addresses():
+    from app.models import normalise_email
+    assert normalise_email("Ann <Ann@Example.com>") == "ann@example.com"
+    assert normalise_email("a\x00@example.com") is None
+    assert normalise_email("a\ud800@example.com") is None
+    assert normalise_email("zoë@example.com") == "zoë@example.com"
