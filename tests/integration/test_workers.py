@@ -13,10 +13,11 @@ from rq import Worker
 from rq.scheduler import RQScheduler
 
 from app.ingest.jobs import ingest_event
-from app.models import InboundEvent, User
+from app.models import InboundEvent, Source, User
 from app.queue import connection, enqueue, queue
 from tests.conftest import post_webhook
 from tests.factories import message, request_link
+from tests.hostile_pdfs import attachment, pdf_bomb
 from tests.jobs_for_tests import sleep_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,9 +56,33 @@ def start_worker(app, database_url, redis_server, clean, tmp_path):
         return proc
 
     yield start
-    for proc in procs:
-        os.killpg(proc.pid, signal.SIGKILL)  # the worker, its horse and its scheduler
+    for proc in procs:  # the work horse first: RQ puts it in a process group of its own
+        for pid in _descendants(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the worker and its scheduler
         proc.wait()
+
+
+def _descendants(pid):
+    """Every process under `pid` (work horse, extraction children), deepest last."""
+    try:
+        children = [int(c) for c in
+                    Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return [p for c in children for p in (c, *_descendants(c))]
+
+
+def _rss_mb(pids):
+    total = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += int(next((line.split()[1] for line in status.splitlines()
+                           if line.startswith("VmRSS:")), 0))
+    return total / 1024
 
 
 def _horse(worker):
@@ -122,3 +147,29 @@ def test_ingest_job_past_its_timeout_ends_failed(client, start_worker):
     event = InboundEvent.get()
     assert "timeout" in event.last_error.lower(), event.last_error
     assert event.attempts == 1
+
+
+def test_a_pdf_bomb_settles_in_seconds_in_bounded_memory_and_others_wait_little(
+        client, start_worker):
+    """Issue #10's bomb, four times in one message, then another user's plain delivery
+    queued behind it on the one ingest worker. The worker's whole process tree (worker,
+    work horse, extraction children) is sampled for its resident memory."""
+    bombs = [attachment(f"bomb-{i}.pdf", "application/pdf", pdf_bomb()) for i in range(4)]
+    assert post_webhook(client, message(id="bomb", attachments=bombs)).status_code == 202
+    assert post_webhook(client, message(id="plain", subject="Seagrass", **{
+        "from": {"email": "bob@example.com"}})).status_code == 202
+    posted = time.monotonic()
+    worker = start_worker("--queues", "ingest")
+    peak, settled = 0.0, {}
+    while len(settled) < 2 and time.monotonic() - posted < 120:
+        peak = max(peak, _rss_mb([worker.pid, *_descendants(worker.pid)]))
+        for e in InboundEvent.select().where(InboundEvent.status.in_(("done", "failed"))):
+            settled.setdefault(e.provider_message_id, time.monotonic() - posted)
+        time.sleep(0.02)
+    print(f"bomb settled after {settled.get('bomb', 0):.1f} s, the plain delivery after "
+          f"{settled.get('plain', 0):.1f} s; worker tree peak RSS {peak:.0f} MB")
+    assert InboundEvent.get(InboundEvent.provider_message_id == "bomb").status == "done"
+    assert settled["bomb"] < 30 and settled["plain"] < 60  # the message budget is 90 s
+    assert peak < 1024
+    errors = [s.error for s in Source.select().where(Source.type == "pdf")]
+    assert len(errors) == 4 and all(errors), errors  # each bomb part says why
