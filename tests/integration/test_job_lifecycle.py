@@ -53,3 +53,23 @@ def test_a_killed_job_is_recorded_as_failed(app, client):
     abandon_event(InboundEvent.get().id, "work horse killed (signal 9)")
     event = InboundEvent.get()
     assert event.status == "failed" and "signal 9" in event.last_error
+
+
+def test_a_failed_attempt_leaves_no_files_behind(app, client, config):
+    """Attachments are written before the transaction; when the attempt fails after that
+    (here: the embedding server is unreachable), they are removed with it."""
+    import os
+
+    from tests.hostile_pdfs import attachment
+    config(LLM_PROVIDER="openai", EMBEDDING_MODEL="text-embedding-3-small",
+           OPENAI_API_KEY="test", OPENAI_BASE_URL="http://127.0.0.1:9/v1", LLM_MAX_RETRIES=0,
+           LLM_TIMEOUT_SECONDS=2)
+    notes = attachment("notes.txt", "text/plain", b"Kelp forests and urchins. " * 20)
+    assert post_webhook(client, message(attachments=[notes])).status_code == 202
+    run_jobs(app)
+    event = InboundEvent.get()
+    assert event.status == "failed" and "Connection" in event.last_error, event.last_error
+    storage = app.config["STORAGE_DIR"]
+    leftovers = [os.path.join(d, f) for d, _, files in os.walk(storage) for f in files
+                 if f"/{event.id}/" in os.path.join(d, f) + "/"]
+    assert leftovers == []
