@@ -216,3 +216,16 @@ def test_the_query_vector_literal_keeps_its_cosine_distances(app, corpus):
         "SELECT max(abs((embedding <=> %s::vector) - (embedding <=> %s::vector))), count(*) "
         "FROM chunks", (floats, sql.vector_literal(vector))).fetchone()
     assert n >= 4 and worst < 1e-5
+
+
+def test_words_joined_by_punctuation_are_found_one_by_one(app, client, corpus):
+    """`e-mail`, `www.example.org` and `v2.14` were single tokens to PostgreSQL's parser, so
+    "mail" or "example" never matched them (migration 0005 splits at punctuation)."""
+    deliver(client, "ann@example.com", "Release notes", "Send e-mail to the helpdesk at "
+            "www.kelpwatch.org before upgrading to v2.14 of the urchin-tracker.", 20)
+    run_jobs(app)
+    for q in ("mail helpdesk", "kelpwatch", "urchin tracker"):
+        hits = client.get("/api/search", query_string={"q": q, "mode": "lexical"}).get_json()
+        assert [r["title"] for r in hits["results"]][:1] == ["Release notes"], q
+    kept, recount = _stats(corpus.id)
+    assert kept == recount and ("kelpwatch", 1) in kept
