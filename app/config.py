@@ -35,8 +35,8 @@ def _provider(v):
 
 
 def _fusion(v):
-    if v not in ("normalised", "coverage"):
-        raise ValueError("expected normalised or coverage")
+    if v not in ("article", "normalised", "coverage"):
+        raise ValueError("expected article, normalised or coverage")
     return v
 
 
@@ -136,7 +136,8 @@ class Config:
     SEARCH_LEXICAL_MAX: float = var(0.25, float)
     SEARCH_CANDIDATES: int = var(20, _positive_int)  # nearest chunks by HNSW
     SEARCH_EF_SEARCH: int = var(100, _positive_int)  # HNSW search width: recall vs speed
-    SEARCH_FUSION: str = var("normalised", _fusion)
+    SEARCH_FUSION: str = var("article", _fusion)  # normalised: the seed's formula
+    SEARCH_ARTICLE_ALPHA: float = var(0.85, float)  # lexical share of the article fusion
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
     SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation
     SEARCH_BM25_B: float = var(0.75, float)  # chunk-length normalisation

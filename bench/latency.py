@@ -58,8 +58,8 @@ def build(size, user_id, log):
     reps = math.ceil(size / seeds[0])
     db.execute_sql("DROP INDEX IF EXISTS chunks_embedding_hnsw; DROP INDEX IF EXISTS "
                    "chunks_tsv_gin; TRUNCATE articles, chunks RESTART IDENTITY CASCADE")
-    # Each article carries its chunks' text, as ingest writes it: a fusion that ranks whole
-    # emails must not be measured on empty ones.
+    # Each article carries its chunks' text, as ingest writes it: the article fusion ranks
+    # whole emails by their own tsvector.
     db.execute_sql("INSERT INTO articles (id, user_id, title, content_text) "
                    "SELECT r * %s + a + 1, %s, min(title), string_agg(content, ' ' ORDER BY idx) "
                    "FROM bench_seed, generate_series(0, %s - 1) r GROUP BY r, a",
@@ -72,7 +72,7 @@ def build(size, user_id, log):
     _, ms = timed(db.execute_sql, "SET maintenance_work_mem = '3GB'; CREATE INDEX "
                   "chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)")
     db.execute_sql("CREATE INDEX chunks_tsv_gin ON chunks USING gin (tsv); ANALYZE chunks; "
-                   "ANALYZE articles")
+                   "ANALYZE articles; ANALYZE article_lexeme_stats")
     log(f"  {size:>9,} chunks built; HNSW index in {ms / 1000:.0f} s")
 
 

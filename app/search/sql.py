@@ -13,6 +13,8 @@ from the user's `lexeme_stats` (migration 0002). Parts, per chunk:
 """
 import numpy as np
 
+from app.search import article_sql
+
 # Session settings sent in the same round trip as the query. ef_search bounds how many
 # neighbours HNSW returns; iterative scan keeps going when the user filter drops most of
 # them (other users' chunks), instead of silently returning fewer candidates. The plan is
@@ -126,6 +128,8 @@ def statement(cfg, mode, limit):
              "budget": cfg.SEARCH_LEXICAL_BUDGET, "per_article": cfg.SEARCH_PER_ARTICLE}
     name = "simplr_search_{}_{}_{candidates}_{budget}_{per_article}".format(
         mode, cfg.SEARCH_FUSION, **shape)
+    if cfg.SEARCH_FUSION == "article":
+        return name, article_sql.STATEMENT.format(order=ORDER[mode], **shape)
     return name, STATEMENT.format(lexical=LEXICAL[cfg.SEARCH_FUSION], order=ORDER[mode],
                                   **shape)
 
@@ -146,6 +150,7 @@ def params(cfg, user_id, query, vector, mode, limit):
         "k1": cfg.SEARCH_BM25_K1, "b": cfg.SEARCH_BM25_B,
         "semantic_weight": cfg.SEARCH_SEMANTIC_WEIGHT, "keyword_boost": cfg.SEARCH_KEYWORD_BOOST,
         "keyword_max": cfg.SEARCH_KEYWORD_MAX, "lexical_max": cfg.SEARCH_LEXICAL_MAX,
+        "alpha": cfg.SEARCH_ARTICLE_ALPHA,
     }
 
 
