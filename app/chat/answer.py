@@ -28,7 +28,7 @@ def retrieve(cfg, user_id, question, history):
     text = " ".join([question, *previous])[:cfg.SEARCH_MAX_QUERY_CHARS]
     results = search(user_id, text, limit=cfg.CHAT_CONTEXT_CHUNKS, config=cfg)
     return [r for r in results
-            if r["matched"] or r["score"]["semantic"] >= cfg.CHAT_MIN_SEMANTIC], text
+            if r["matched"] or r["similarity"] >= cfg.CHAT_MIN_SEMANTIC], text
 
 
 def generate(cfg, question, context, history, chunks):

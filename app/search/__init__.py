@@ -20,7 +20,8 @@ def search(user_id, q, limit=10, mode="hybrid", config=None):
     """The user's best chunks for `q` (str or Query), at most SEARCH_PER_ARTICLE per article.
 
     Each result is a dict: article_id, title, url, chunk_id, idx, content, excerpt (safe
-    HTML), matched (query terms found) and score {semantic, keyword, lexical, total}.
+    HTML), matched (query terms found), similarity (the chunk's cosine) and score
+    {semantic, keyword, lexical, total}.
     Raises QueryError for an empty or over-long query."""
     cfg = config or current_config()
     if mode not in MODES:
@@ -41,13 +42,23 @@ def run(cfg, user_id, query, vector, mode="hybrid", limit=10):
     name, statement = sql.statement(cfg, mode, limit)
     rows = execute_prepared(name, statement, sql.params(cfg, user_id, query, vector, mode,
                                                         limit), prefix=sql.SETTINGS)
-    return [_result(row, query) for row in rows.fetchall()]
+    weight = semantic_weight(cfg)
+    return [_result(row, query, weight) for row in rows.fetchall()]
 
 
-def _result(row, query):
+def semantic_weight(cfg):
+    """What the fusion multiplies the cosine by to make the semantic part."""
+    if cfg.SEARCH_FUSION == "article":
+        return 1 - cfg.SEARCH_ARTICLE_ALPHA
+    return cfg.SEARCH_SEMANTIC_WEIGHT
+
+
+def _result(row, query, weight):
     chunk_id, article_id, title, idx, content, matched, semantic, keyword, lexical, total = row
     return {"article_id": article_id, "title": title, "url": f"/articles/{article_id}",
             "chunk_id": chunk_id, "idx": idx, "content": content,
             "excerpt": excerpt(content, query.terms), "matched": matched,
+            # the chunk's cosine similarity, whatever the fusion's weight (chat's threshold)
+            "similarity": round(float(semantic) / weight, 4) if weight else 0.0,
             "score": {"semantic": round(float(semantic), 4), "keyword": round(float(keyword), 4),
                       "lexical": round(float(lexical), 4), "total": round(float(total), 4)}}

@@ -132,3 +132,20 @@ def test_page_renders_with_conversation_list(client, ann):
     page = client.get("/chat").get_data(as_text=True)
     assert 'id="chat-form"' in page and "chat.js" in page
     assert "Tell me about tidal turbines" in page
+
+
+def test_a_question_in_other_words_still_finds_its_chunk(app, client):
+    """Chat keeps a chunk that shares no word with the question when its cosine clears
+    CHAT_MIN_SEMANTIC, whatever weight the search fusion gives the cosine."""
+    from app.chat.answer import retrieve
+    from app.config import current
+    deliver(client, 1, "Tidal power in Scotland", TIDAL)
+    deliver(client, 2, "Sourdough basics", BREAD)
+    run_jobs(app)
+    ann = User.get(User.email == "ann@example.com")
+    question = "marine renewable power from the moon pulling on the sea"  # no word of TIDAL
+    chunks, _ = retrieve(current(), ann.id, question, [])
+    assert chunks and chunks[0]["title"] == "Tidal power in Scotland"
+    top = chunks[0]
+    assert top["matched"] == 0 and top["similarity"] >= current().CHAT_MIN_SEMANTIC
+    assert top["score"]["semantic"] == pytest.approx(0.15 * top["similarity"], abs=1e-3)
