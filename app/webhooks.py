@@ -56,8 +56,7 @@ def mailersend():
         event_id = InboundEvent.store(raw_body=raw, **delivery)
     except (peewee.OperationalError, peewee.InterfaceError) as exc:
         log.error("database unavailable, webhook refused for retry: %s", exc)
-        metrics.WEBHOOKS.labels(result="db_unavailable").inc()
-        return jsonify(error="database unavailable, retry later"), 503, {"Retry-After": "30"}
+        return _retry_later()
     if event_id is None:
         return _answer(200, "duplicate", id=delivery["provider_message_id"])
     try_enqueue(ingest_event, event_id, queue_name="ingest", job_id=f"ingest-{event_id}")
@@ -74,5 +73,11 @@ def _reject(raw, exc):
             InboundEvent.set_status(event_id, "rejected", last_error=str(exc)[:2000])
     except peewee.PeeweeException as db_exc:
         log.error("database unavailable, rejected delivery refused for retry: %s", db_exc)
-        return jsonify(error="database unavailable, retry later"), 503, {"Retry-After": "30"}
+        return _retry_later()
     return _answer(400, exc.reason, error=str(exc))
+
+
+def _retry_later():
+    """503: the provider retries, so a delivery the database could not take is not lost."""
+    metrics.WEBHOOKS.labels(result="db_unavailable").inc()
+    return jsonify(error="database unavailable, retry later"), 503, {"Retry-After": "30"}

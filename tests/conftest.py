@@ -115,20 +115,11 @@ def authenticate(payload):
     data = (payload or {}).get("data")
     if not isinstance(data, dict):
         return payload
-    from app.ingest.trust import assess
-    address = assess(data, _NO_PROOF).address
+    from app.ingest.trust import from_address
+    address = from_address(data)
     evidence = {"sender": {"email": address}, "spf_check": {"code": "+", "value": "pass"}}
     return {**payload, "data": {**{k: v for k, v in evidence.items() if address}, **{
         k: v for k, v in data.items() if v is not None or k not in evidence}}}
-
-
-@dataclasses.dataclass
-class _NoProof:
-    INBOUND_TRUSTED_AUTHSERV_IDS: tuple = ()
-    INBOUND_ALLOWED_SENDERS: tuple = ()
-
-
-_NO_PROOF = _NoProof()
 
 
 def run_jobs(app):

@@ -131,12 +131,18 @@ def on_allow_list(address, allowed):
     return bool(address) and (address in allowed or f"@{domain_of(address)}" in allowed)
 
 
-def assess(data, cfg):
-    """The Verdict on a delivery's `data`: who its From: is, and whether that is proven."""
+def from_address(data):
+    """The normalised From: address: `from.email`, else the raw message's From: header."""
     frm = data.get("from") if isinstance(data.get("from"), dict) else {}
     address = normalise_email(frm.get("email")) if isinstance(frm.get("email"), str) else None
     if address is None and isinstance(data.get("raw"), str):
         address = normalise_email((header_values({"raw": data["raw"]}, "From") or [""])[0])
+    return address
+
+
+def assess(data, cfg):
+    """The Verdict on a delivery's `data`: who its From: is, and whether that is proven."""
+    address = from_address(data)
     from_domain = domain_of(address)
     spf, spf_miss = spf_evidence(data, from_domain)
     dkim, dkim_miss = dkim_evidence(data, from_domain)

@@ -14,7 +14,8 @@ whole-email BM25 matched SQLite FTS5 where chunk BM25 trailed it, and no per-que
 choice of the weight beat a fixed one (docs/search.md).
 """
 
-STATEMENT = """
+# The scored candidates; app/search/sql.py adds the page (sql.PAGE) after `ranked`.
+SCORES = """
 WITH corpus AS (
   SELECT coalesce(max(articles), 0) AS n,
          coalesce(max(lexemes)::float8 / nullif(max(articles), 0), 1) AS avgdl
@@ -69,26 +70,12 @@ WITH corpus AS (
   CROSS JOIN LATERAL (
     SELECT id, article_id, idx, embedding <=> %(vector)s::vector AS distance FROM chunks
     WHERE article_id = l.article_id ORDER BY 4 LIMIT {per_article:d}) c
-), ranked AS (
-  SELECT s.id, s.article_id, s.idx, b.matched, 1 - s.distance AS cosine,
+), scored AS (
+  SELECT s.id, s.article_id, s.idx, b.matched,
          (1 - %(alpha)s::float8) * (1 - s.distance) AS semantic, 0::float8 AS keyword,
          %(alpha)s::float8 * b.weight / GREATEST((%(k1)s::float8 + 1)
            * (SELECT sum(idf) FROM terms), 1e-9) AS lexical
   FROM shown s JOIN bm25 b USING (article_id)
-), totals AS (
-  SELECT *, semantic + keyword + lexical AS total FROM ranked
-), grouped AS (
-  SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY {order} DESC, idx) AS nth
-  FROM totals
-), top AS (
-  SELECT * FROM grouped WHERE nth <= {per_article:d} AND (matched > 0 OR cosine > 0)
-  ORDER BY {order} DESC, id LIMIT %(limit)s::int
-)
-SELECT t.id, t.article_id, a.title, t.idx, c.content, t.matched,
-       t.semantic, t.keyword, t.lexical, t.total
-FROM top t
-CROSS JOIN LATERAL (SELECT content FROM chunks WHERE id = t.id LIMIT 1) c
-CROSS JOIN LATERAL (SELECT title FROM articles
-                    WHERE id = t.article_id AND user_id = %(user_id)s::bigint LIMIT 1) a
-ORDER BY t.{order} DESC, t.id
+), ranked AS (
+  SELECT *, semantic + keyword + lexical AS total FROM scored
 """

@@ -42,7 +42,7 @@ ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
 # to that AND.
 # Candidates carry what scoring needs (the distance from the HNSW scan, the tsvector), so
 # no chunk is fetched twice; the text is joined in for the page's rows only.
-STATEMENT = """
+SCORES = """
 WITH corpus AS (
   SELECT coalesce(max(chunks), 0) AS n,
          coalesce(max(lexemes)::float8 / nullif(max(chunks), 0), 1) AS avgdl
@@ -97,6 +97,12 @@ WITH corpus AS (
   FROM parts
 ), ranked AS (
   SELECT *, LEAST(1.0, semantic + keyword + lexical) AS total FROM scored
+"""
+
+# Shared by both statements, after a CTE `ranked` of scored chunks (id, article_id, idx,
+# matched, semantic, keyword, lexical, total): at most `per_article` chunks per article,
+# the page, and its text.
+PAGE = """
 ), grouped AS (
   SELECT *, row_number() OVER (PARTITION BY article_id ORDER BY {order} DESC, idx) AS nth
   FROM ranked
@@ -118,6 +124,9 @@ CROSS JOIN LATERAL (SELECT title FROM articles
 ORDER BY t.{order} DESC, t.id
 """
 
+STATEMENT = SCORES + PAGE
+ARTICLE_STATEMENT = article_sql.SCORES + PAGE
+
 
 def statement(cfg, mode, limit):
     """(name, SQL) of the prepared statement for a mode (hybrid|vector|lexical), with
@@ -129,7 +138,7 @@ def statement(cfg, mode, limit):
     name = "simplr_search_{}_{}_{candidates}_{budget}_{per_article}".format(
         mode, cfg.SEARCH_FUSION, **shape)
     if cfg.SEARCH_FUSION == "article":
-        return name, article_sql.STATEMENT.format(order=ORDER[mode], **shape)
+        return name, ARTICLE_STATEMENT.format(order=ORDER[mode], **shape)
     return name, STATEMENT.format(lexical=LEXICAL[cfg.SEARCH_FUSION], order=ORDER[mode],
                                   **shape)
 

@@ -192,6 +192,17 @@ def _explain_prepared(app, user_id, q):
         return "\n".join(r[0] for r in rows.fetchall())
 
 
+def _bulk_insert(statement, params):
+    """Run an INSERT of many chunks with the HNSW index dropped (a bulk build beats tens of
+    thousands of inserts), then rebuild it and analyze what the planner will read."""
+    hnsw = db.execute_sql("SELECT indexdef FROM pg_indexes "
+                          "WHERE indexname = 'chunks_embedding_hnsw'").fetchone()[0]
+    db.execute_sql("DROP INDEX chunks_embedding_hnsw")
+    db.execute_sql(statement, params)
+    db.execute_sql(f"{hnsw}; ANALYZE chunks; ANALYZE lexeme_stats; ANALYZE articles; "
+                   "ANALYZE article_lexeme_stats")
+
+
 def test_the_chunk_statement_uses_the_hnsw_and_gin_indexes(app, corpus, config):
     """The chunk fusions (the seed's among them). On a few chunks the planner rightly scans
     the table. At 30,000 (50 words each from a 5,000-word vocabulary, random embeddings) it
@@ -199,16 +210,12 @@ def test_the_chunk_statement_uses_the_hnsw_and_gin_indexes(app, corpus, config):
     full-text match are ones they answer."""
     config(SEARCH_FUSION="normalised")
     article = Article.select().where(Article.user == corpus).first()
-    hnsw = db.execute_sql("SELECT indexdef FROM pg_indexes "
-                          "WHERE indexname = 'chunks_embedding_hnsw'").fetchone()[0]
-    db.execute_sql("DROP INDEX chunks_embedding_hnsw")  # a bulk build beats 30,000 inserts
-    db.execute_sql(
+    _bulk_insert(
         "INSERT INTO chunks (article_id, user_id, idx, content, embedding) "
         "SELECT %s, %s, 100 + g, (SELECT string_agg('w' || floor(random() * 5000), ' ') "
         "                         FROM generate_series(1, 50 + 0 * g)), "
         "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * g)) "
         "FROM generate_series(1, 30000) g", (article.id, corpus.id))
-    db.execute_sql(f"{hnsw}; ANALYZE chunks; ANALYZE lexeme_stats")
     plan = _explain_prepared(app, corpus.id, "w17 w4242")
     assert "Index Scan using chunks_embedding_hnsw" in plan
     assert "Bitmap Index Scan on chunks_tsv_gin" in plan
@@ -221,10 +228,7 @@ def test_the_article_statement_uses_the_hnsw_gin_and_key_lookups(app, corpus):
     """The article fusion: nearest chunks by HNSW, emails by their chunks' GIN index, and
     df per query lexeme by key, on 20,000 emails of 50 words from a 5,000-word vocabulary
     (one chunk each, random embeddings)."""
-    hnsw = db.execute_sql("SELECT indexdef FROM pg_indexes "
-                          "WHERE indexname = 'chunks_embedding_hnsw'").fetchone()[0]
-    db.execute_sql("DROP INDEX chunks_embedding_hnsw")
-    db.execute_sql(
+    _bulk_insert(
         "WITH a AS (INSERT INTO articles (user_id, title, content_text) "
         "  SELECT %s, 'Email ' || g, (SELECT string_agg('w' || floor(random() * 5000), ' ') "
         "                             FROM generate_series(1, 50 + 0 * g)) "
@@ -233,7 +237,6 @@ def test_the_article_statement_uses_the_hnsw_gin_and_key_lookups(app, corpus):
         "SELECT id, %s, 0, content_text, "
         "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * id)) "
         "FROM a", (corpus.id, corpus.id))
-    db.execute_sql(f"{hnsw}; ANALYZE chunks; ANALYZE articles; ANALYZE article_lexeme_stats")
     plan = _explain_prepared(app, corpus.id, "w17 w4242")
     assert "Index Scan using chunks_embedding_hnsw" in plan
     assert "Bitmap Index Scan on chunks_tsv_gin" in plan
