@@ -1,6 +1,7 @@
 """`simplr import --user`: a mailbox filed under the person importing, nobody mailed,
 original senders kept, re-imports deduped, a summary with reasons."""
 import mailbox
+import re
 
 from app.models import Article, InboundEvent, User
 
@@ -71,3 +72,21 @@ def test_failures_are_listed_with_reasons_and_kept_for_replay(app, clean, tmp_pa
 def test_unknown_user_address_is_refused(app, clean, tmp_path):
     result = app.test_cli_runner().invoke(args=["import", "--user", "nope", mbox(tmp_path, 1)])
     assert result.exit_code != 0 and "not an email address" in result.output
+
+
+def test_hostile_files_are_imported_or_reported_never_a_crash(app, clean, tmp_path):
+    """Binary junk, NUL and CRLF in headers, an empty file: each ends as an article or a
+    reported failure, and the summary accounts for every file."""
+    files = {"junk.eml": bytes(range(256)) * 40,
+             "nul.eml": b"From: A\x00 <a@example.org>\r\nSubject: x\x00y\r\nMessage-ID: <\x00>\r\n"
+                        b"\r\nBody with a NUL \x00 in it about kelp.\r\n",
+             "empty.eml": b""}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    result = app.test_cli_runner().invoke(
+        args=["import", "--user", "me@example.com", *(str(tmp_path / n) for n in files)])
+    assert result.exit_code == 0, result.output
+    counts = [int(n) for n in re.findall(r"(?:imported|duplicates|failed) (\d+)", result.output)]
+    assert sum(counts) == 3, result.output
+    assert InboundEvent.select().count() + counts[1] == 3  # every file stored, or a duplicate
+    assert all("\x00" not in (a.title + a.content_text) for a in Article.select())

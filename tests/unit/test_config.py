@@ -49,3 +49,27 @@ def test_app_refuses_to_start_in_production_without_secrets():
     from app import create_app
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app({**PROD, "SECRET_KEY": ""})
+
+
+@pytest.mark.parametrize("name,value", [
+    ("INBOUND_SENDER_POLICY", "trust-everyone"), ("INBOUND_SENDER_POLICY", ""),
+    ("INGEST_MAX_ATTEMPTS", "0"), ("INGEST_MAX_ATTACHMENTS", "-1"),
+    ("INGEST_MAX_PART_CHARS", "2M"), ("EXTRACT_MEMORY_MB", "0"),
+    ("EXTRACT_CPU_SECONDS", "²"), ("SEARCH_FUSION", "magic"), ("SEARCH_ARTICLE_ALPHA", "x")])
+def test_malformed_inbound_and_limit_values_name_the_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load(environ={**PROD, name: value})
+
+
+def test_sender_policy_defaults_to_verified_and_allow_list_is_parsed():
+    cfg = load(environ={"INBOUND_ALLOWED_SENDERS": " Ann@Example.com, @Partner.org ,,"})
+    assert cfg.INBOUND_SENDER_POLICY == "verified"
+    assert cfg.INBOUND_ALLOWED_SENDERS == ("ann@example.com", "@partner.org")
+
+
+def test_production_refuses_an_allowlist_policy_with_no_list():
+    with pytest.raises(ConfigError, match="INBOUND_ALLOWED_SENDERS"):
+        load(environ={**PROD, "INBOUND_SENDER_POLICY": "allowlist"})
+    cfg = load(environ={**PROD, "INBOUND_SENDER_POLICY": "allowlist",
+                        "INBOUND_ALLOWED_SENDERS": "@example.com"})
+    assert cfg.INBOUND_ALLOWED_SENDERS == ("@example.com",)
