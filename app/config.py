@@ -128,6 +128,9 @@ class Config:
     INGEST_MAX_PDF_PAGES: int = var(200, _positive_int)
     EXTRACT_MEMORY_MB: int = var(512, _positive_int)  # address space of the extractor
     EXTRACT_CPU_SECONDS: int = var(20, _positive_int)  # per part
+    # /health fails when one of these queues has no worker with a recent heartbeat (the
+    # appliance lists every queue it runs; empty = the web app alone is checked).
+    HEALTH_WORKER_QUEUES: tuple = var((), _csv)
     SENTRY_DSN: str = var("")
     LOG_LEVEL: str = var("INFO")
     SEARCH_SEMANTIC_WEIGHT: float = var(1.0, float)

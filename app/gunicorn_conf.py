@@ -36,3 +36,11 @@ def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
         multiprocess.mark_process_dead(worker.pid)
+
+
+def on_starting(server):
+    """Drop the metrics files of processes that are gone (the previous web app's, old work
+    horses'), not those of the workers that are running: their counters live on."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from app.metrics import prune_dead_files
+        prune_dead_files(os.environ["PROMETHEUS_MULTIPROC_DIR"])

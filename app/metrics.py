@@ -1,5 +1,7 @@
 """Prometheus metrics. Under gunicorn and RQ each process counts for itself; set
 PROMETHEUS_MULTIPROC_DIR (make run and the systemd units do) and /metrics sums them."""
+import contextlib
+import glob
 import os
 import time
 
@@ -55,6 +57,15 @@ class StateCollector:
         except peewee.PeeweeException:
             pass
         yield events
+
+
+def prune_dead_files(directory):
+    """Remove the multiprocess files (`<kind>_<pid>.db`) of pids that no longer run."""
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        pid = path[:-3].rsplit("_", 1)[-1]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
 
 
 def render():

@@ -16,6 +16,10 @@ from app.queue import WORKER_QUEUES, enqueue, worker_connection
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY = 60
+# RQ refreshes an idle worker's heartbeat every TTL - 15 s (and every 30 s during a job):
+# /health calls a worker dead when its heartbeat is older than HEARTBEAT_STALE.
+WORKER_TTL = 30
+HEARTBEAT_STALE = 2 * WORKER_TTL
 INGEST_JOB = f"{ingest_event.__module__}.{ingest_event.__name__}"
 
 
@@ -83,6 +87,16 @@ def _sweeper(stop):
         stop.wait(SWEEP_EVERY)
 
 
+def live_queues(conn, now):
+    """Names of the queues that a worker with a fresh heartbeat is working."""
+    live = set()
+    for worker in Worker.all(connection=conn):
+        beat = worker.last_heartbeat
+        if beat and (now - beat.replace(tzinfo=now.tzinfo)).total_seconds() <= HEARTBEAT_STALE:
+            live.update(worker.queue_names())
+    return live
+
+
 def run(app, queues=WORKER_QUEUES, with_scheduler=False, burst=False):
     """Work `queues` in order until stopped (or until empty with burst). The scheduler
     (retries) covers only the queues worked here; the sweep runs where ingest is worked."""
@@ -91,7 +105,8 @@ def run(app, queues=WORKER_QUEUES, with_scheduler=False, burst=False):
         if with_scheduler and not burst and "ingest" in queues:
             threading.Thread(target=_sweeper, args=(stop,), daemon=True).start()
         conn = worker_connection()
-        worker = SimplrWorker([Queue(n, connection=conn) for n in queues], connection=conn)
+        worker = SimplrWorker([Queue(n, connection=conn) for n in queues], connection=conn,
+                              worker_ttl=WORKER_TTL)
         try:
             worker.work(with_scheduler=with_scheduler, burst=burst,
                         logging_level=app.config["LOG_LEVEL"].upper())

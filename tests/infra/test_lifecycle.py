@@ -67,14 +67,19 @@ def test_confirmation_is_sent_by_the_mail_worker(appliance, host):
     assert "confirmation for article" not in journal("simplr-worker@*")
 
 
-def test_backup_produces_a_restorable_dump(appliance, host):
+def test_backup_set_is_restored_in_place_of_the_live_data(appliance, host):
     host.run_test("install -o simplr -g simplr -d /var/lib/simplr/storage/infra && "
                   "echo kept > /var/lib/simplr/storage/infra/marker.txt")
     run = host.run("/usr/local/sbin/simplr-backup all")
     assert run.rc == 0, run.stdout + run.stderr
-    dumps = host.check_output("ls /var/backups/simplr/db").split()
-    assert dumps and all(name.endswith(".dump") for name in dumps)
+    sets = host.check_output("ls /var/backups/simplr/sets").split()
+    assert sets, run.stdout
+    newest = f"/var/backups/simplr/sets/{sets[-1]}"
+    assert host.run(f"cd {newest} && sha256sum -c --quiet SHA256SUMS").rc == 0
+    assert "articles 1\n" in host.file(f"{newest}/counts").content_string
     assert "done: simplr-backup all" in host.file("/var/log/simplr-backup.log").content_string
+    assert "simplr_backup_last_run_ok 1" in host.file(
+        "/var/lib/prometheus/node-exporter/simplr_backup.prom").content_string
     # Lose the data, then bring the backup back with the restore playbook.
     appliance.sql("truncate articles cascade")
     host.run_test("rm -rf /var/lib/simplr/storage/infra")
@@ -82,6 +87,48 @@ def test_backup_produces_a_restorable_dump(appliance, host):
     appliance.playbook("restore.yml", "restore")
     assert _article_count(appliance, "Hello") == 1
     assert host.file("/var/lib/simplr/storage/infra/marker.txt").content_string == "kept\n"
+    assert _healthy(appliance)
+    kept = appliance.sql("select datname from pg_database where datname like 'simplr_before_%'")
+    assert kept, "the database from before the restore is kept"
+    assert _article_count(appliance, "Hello") == 1
+
+
+def test_corrupt_backup_leaves_the_live_data_alone(appliance, host):
+    """A set whose dump breaks off half-way (checksums recomputed, so only the restore
+    itself can notice) is refused; the live database and attachments are untouched."""
+    newest = host.check_output("ls -d /var/backups/simplr/sets/2* | tail -1")
+    bad = "/var/backups/simplr/sets/29990101-000000"
+    host.run_test(f"cp -a {newest} {bad} && cd {bad} && "
+                  "truncate -s $(( $(stat -c %s simplr.dump) / 2 )) simplr.dump && "
+                  "sha256sum simplr.dump storage.tar.gz counts > SHA256SUMS")
+    before = appliance.sql("select count(*) from articles")
+    rc, log = appliance.playbook("restore.yml", "restore-corrupt", "-e",
+                                 f"backup_restore_set={bad}", check=False)
+    host.run_test(f"rm -rf {bad}")
+    assert rc != 0 and "were not touched" in log, log[-3000:]
+    assert appliance.sql("select count(*) from articles") == before
+    assert appliance.sql("select count(*) from pg_database where datname = 'simplr_restore'") == "0"
+    assert host.file("/var/lib/simplr/storage/infra/marker.txt").exists
+    assert _healthy(appliance)
+
+
+def test_restarted_worker_finishes_its_job_once(appliance, host):
+    """A deploy restarts the workers: a job in hand is finished (warm shutdown), not
+    killed and retried."""
+    out = "/var/lib/simplr/storage/infra/job-ran"
+    enqueue = ("import os, redis, rq; q = rq.Queue('ingest', connection=redis.Redis.from_url("
+               "os.environ['REDIS_URL'])); "
+               f"print(q.enqueue('os.system', 'sleep 6; echo ran >> {out}', job_timeout=60).id)")
+    job = host.check_output(f"set -a; . /etc/simplr/simplr.env; /opt/simplr/current/venv/bin/"
+                            f"python -c {json.dumps(enqueue)}")
+    status = ("set -a; . /etc/simplr/simplr.env; /opt/simplr/current/venv/bin/python -c "
+              + json.dumps("import os, redis, rq; print(rq.job.Job.fetch("
+                           f"'{job}', connection=redis.Redis.from_url(os.environ['REDIS_URL']))"
+                           ".get_status().value)"))
+    assert _wait(lambda: host.check_output(status) == "started", timeout=30)
+    host.run_test("systemctl restart simplr-worker@1 simplr-worker@2")
+    assert host.check_output(status) == "finished"
+    assert host.file(out).content_string == "ran\n"
     assert _healthy(appliance)
 
 

@@ -1,6 +1,8 @@
 """Real worker processes (`python -m app worker ...`): mail has a worker of its own, so a
 login link never waits behind a slow ingest; an ingest job whose work horse is killed or
 runs past its timeout ends `failed`, not `processing`."""
+import contextlib
+import datetime
 import os
 import signal
 import subprocess
@@ -59,7 +61,8 @@ def start_worker(app, database_url, redis_server, clean, tmp_path):
     for proc in procs:  # the work horse first: RQ puts it in a process group of its own
         for pid in _descendants(proc.pid):
             os.kill(pid, signal.SIGKILL)
-        os.killpg(proc.pid, signal.SIGKILL)  # the worker and its scheduler
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed it already
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker and its scheduler
         proc.wait()
 
 
@@ -173,3 +176,26 @@ def test_a_pdf_bomb_settles_in_seconds_in_bounded_memory_and_others_wait_little(
     assert peak < 1024
     errors = [s.error for s in Source.select().where(Source.type == "pdf")]
     assert len(errors) == 4 and all(errors), errors  # each bomb part says why
+
+
+def test_health_needs_a_live_worker_on_every_listed_queue(client, config, start_worker):
+    config(HEALTH_WORKER_QUEUES=("ingest", "mail"))
+    assert _health(client) == (503, "no live worker for ingest, mail")
+    start_worker()
+    assert _health(client) == (503, "no live worker for mail")
+    mail = start_worker("--queues", "mail")
+    assert _health(client) == (200, "ok")
+    # Killed outright, a worker stays registered until its key expires; its heartbeat
+    # goes stale first. Age it as a minute and a half of silence would.
+    os.killpg(mail.pid, signal.SIGKILL)
+    mail.wait()
+    from rq.utils import utcformat
+    dead = next(w for w in Worker.all(connection=connection()) if "mail" in w.queue_names())
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=90)
+    connection().hset(dead.key, "last_heartbeat", utcformat(old))
+    assert _health(client) == (503, "no live worker for mail")
+
+
+def _health(client):
+    resp = client.get("/health")
+    return resp.status_code, resp.get_json()["workers"]

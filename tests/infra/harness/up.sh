@@ -8,6 +8,18 @@ ROOT=$RUN/root
 mkdir -p "$RUN"
 [ -f "$RUN/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C simplr-infra -f "$RUN/id_ed25519"
 
+# A CA of the run's own and the host's certificate from it (the inventory installs it).
+if [ ! -f "$RUN/tls/cert.pem" ]; then
+  mkdir -p "$RUN/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=simplr-test-ca \
+    -keyout "$RUN/tls/ca-key.pem" -out "$RUN/tls/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$MACHINE" \
+    -keyout "$RUN/tls/key.pem" -out "$RUN/tls/host.csr" 2>/dev/null
+  openssl x509 -req -in "$RUN/tls/host.csr" -CA "$RUN/tls/ca.pem" -CAkey "$RUN/tls/ca-key.pem" \
+    -CAcreateserial -days 2 -extfile <(printf 'subjectAltName=DNS:%s,IP:%s' "$MACHINE" "$CT_IP") \
+    -out "$RUN/tls/cert.pem" 2>/dev/null
+fi
+
 ip netns add "$NETNS"
 ip link add "$VETH" type veth peer name eth0 netns "$NETNS"
 ip addr add "$HOST_IP/30" dev "$VETH"; ip link set "$VETH" up
