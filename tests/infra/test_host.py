@@ -91,6 +91,24 @@ def test_app_user_is_a_system_user_and_not_a_superuser(host, appliance):
     assert appliance.sql("select extname from pg_extension where extname='vector'") == "vector"
 
 
+def test_app_role_writes_rows_but_cannot_change_the_schema(host, appliance):
+    """The web app and the workers connect as `simplr`, which owns nothing; migrations and
+    the ops CLI connect as `simplr_owner` (a root-only env file of their own)."""
+    assert appliance.sql("select pg_get_userbyid(datdba) from pg_database "
+                         "where datname = 'simplr'") == "simplr_owner"
+    assert appliance.sql("select count(*) from pg_tables where schemaname = 'public' "
+                         "and tableowner <> 'simplr_owner'") == "0"
+    psql = f"psql -XtA {appliance.env_value('DATABASE_URL')} -c"
+    assert host.run(f"{psql} 'select count(*) from articles'").rc == 0
+    for ddl in ("drop table articles", "create table stray (i int)", "truncate articles",
+                "alter table articles add column stray int"):
+        refused = host.run(f"{psql} '{ddl}'")
+        assert refused.rc != 0 and ("permission denied" in refused.stderr
+                                    or "must be owner" in refused.stderr), (ddl, refused.stderr)
+    assert host.file("/etc/simplr/owner.env").mode == 0o600
+    assert "simplr_owner" not in host.file("/etc/simplr/simplr.env").content_string
+
+
 def test_postgres_tuned(appliance):
     assert appliance.sql("show listen_addresses") == "localhost"
     assert appliance.sql("show work_mem") == "8MB"
