@@ -1,4 +1,6 @@
 """Ops commands: `simplr migrate|worker|events|send-sample|import|users|reembed|mailsink`."""
+import json
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -10,9 +12,17 @@ from app.queue import QUEUES, WORKER_QUEUES
 
 
 @click.command("migrate")
+@click.option("--plan", is_flag=True,
+              help="Apply nothing: list the pending migrations, one JSON object a line, with "
+                   "whether the previous release can run on the schema they leave.")
 @with_appcontext
-def migrate_command():
+def migrate_command(plan):
     """Apply pending database migrations (a no-op when up to date)."""
+    if plan:
+        for version, name, runs in migrations.pending():
+            click.echo(json.dumps({"version": version, "name": name,
+                                   "previous_release_runs": runs}))
+        return
     dims = embedding_dimensions(current_config())
     done = migrations.migrate({"dimensions": dims}, log=click.echo)
     click.echo(f"{len(done)} migration(s) applied; schema is up to date.")

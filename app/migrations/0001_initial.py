@@ -1,5 +1,8 @@
 """The initial schema: users, login state, inbound events, articles, sources, chunks, chat."""
 
+# Can the release before this one run on the migrated schema? (there is none)
+PREVIOUS_RELEASE_RUNS = True
+
 SQL = """
 CREATE TABLE users (
   id bigserial PRIMARY KEY,

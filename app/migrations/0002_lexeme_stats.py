@@ -8,6 +8,9 @@ of that order, and a zero row costs nothing at query time.
 Only adds: an older release's inserts and deletes keep the statistics right too.
 """
 
+# Can the release before this one run on the migrated schema? (only additions)
+PREVIOUS_RELEASE_RUNS = True
+
 TABLES = """
 CREATE TABLE lexeme_stats (
   user_id bigint NOT NULL,

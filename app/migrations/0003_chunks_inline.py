@@ -12,6 +12,9 @@ by `VACUUM FULL chunks` in a maintenance window (it locks the table and rebuilds
 indexes; see docs/ops.md).
 """
 
+# Can the release before this one run on the migrated schema? (a storage setting only)
+PREVIOUS_RELEASE_RUNS = True
+
 
 def up(db, ctx):
     db.execute_sql("ALTER TABLE chunks SET (toast_tuple_target = 8160)")

@@ -2,6 +2,9 @@
 import or release, and disabled users. Only additions (the wider CHECK still admits every
 status an older release writes), so a rollback runs on this schema."""
 
+# Can the release before this one run on the migrated schema? (only additions)
+PREVIOUS_RELEASE_RUNS = True
+
 
 def up(db, ctx):
     db.execute_sql("""

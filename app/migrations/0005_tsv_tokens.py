@@ -11,7 +11,11 @@ rewrites the chunks table and rebuilds its indexes, HNSW included: 21 s for 100k
 on a 2-core machine with the memory setting below (32 s without), minutes at a million
 (docs/ops.md).
 """
+
 from importlib import import_module
+
+# Can the release before this one run on the migrated schema? (same column name and type)
+PREVIOUS_RELEASE_RUNS = True
 
 TOKENS = "regexp_replace(content, '[^[:alnum:]_]+', ' ', 'g')"
 

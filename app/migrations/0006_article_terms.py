@@ -9,7 +9,11 @@ email can reach tsvector's 1 MB limit and fail its insert. The statistics are ke
 statement triggers as 0002 keeps the chunks' (same ordering against deadlocks).
 Only additions: an older release never reads them, and its writes keep them right.
 """
+
 from importlib import import_module
+
+# Can the release before this one run on the migrated schema? (only additions)
+PREVIOUS_RELEASE_RUNS = True
 
 TOKENS = "regexp_replace(left(content_text, 300000), '[^[:alnum:]_]+', ' ', 'g')"
 

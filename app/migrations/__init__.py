@@ -1,8 +1,10 @@
 """Versioned schema migrations, applied in order and recorded in `schema_migrations`.
 
 Each module `NNNN_name.py` defines `up(db, ctx)`; ctx carries settings a migration needs
-(the embedding dimension). Migrations only add: an older release still runs on a newer
-schema, which is what lets a rollback survive a deploy's migration.
+(the embedding dimension), and PREVIOUS_RELEASE_RUNS, whether the release before it can
+run on the migrated schema. Migrations should only add, so that a rollback survives a
+deploy's migration; one that cannot (a rename, a dropped column) says False, and the
+deploy then will not switch back across it by itself (`simplr migrate --plan`).
 """
 import importlib
 import pkgutil
@@ -23,6 +25,14 @@ def applied():
         version integer PRIMARY KEY, name text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now())""")
     return {v for (v,) in db.execute_sql("SELECT version FROM schema_migrations")}
+
+
+def pending():
+    """[(version, name, previous_release_runs)] of the migrations not applied yet."""
+    with db.connection_context():
+        have = applied()
+    return [(v, n, importlib.import_module(f"{__name__}.{n}").PREVIOUS_RELEASE_RUNS)
+            for v, n in available() if v not in have]
 
 
 def migrate(ctx, log=print):

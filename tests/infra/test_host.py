@@ -333,3 +333,25 @@ def test_ssh_takes_keys_only(host):
     assert "passwordauthentication no" in settings
     assert "kbdinteractiveauthentication no" in settings
     assert "permitrootlogin without-password" in settings
+
+
+def test_security_updates_install_themselves(host):
+    assert host.package("unattended-upgrades").is_installed
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in host.check_output("apt-config dump")
+    origins = host.check_output("apt-config dump Unattended-Upgrade::Origins-Pattern")
+    assert "Debian-Security" in origins  # the security suite only
+    assert host.service("apt-daily-upgrade.timer").is_enabled
+    dry = host.run("timeout 120 unattended-upgrade --dry-run")
+    assert dry.rc == 0, dry.stdout + dry.stderr
+
+
+def test_slow_query_statistics_are_collected(appliance):
+    assert "pg_stat_statements" in appliance.sql("show shared_preload_libraries")
+    assert int(appliance.sql("select count(*) from pg_stat_statements")) > 0
+
+
+def test_log_rotation_configuration_is_valid(host):
+    run = host.run("logrotate --debug /etc/logrotate.conf")
+    assert run.rc == 0, run.stderr
+    assert "/var/log/simplr-backup.log" in run.stderr + run.stdout
+    assert "error:" not in run.stderr.lower()

@@ -167,6 +167,47 @@ def test_broken_release_is_rolled_back_by_deploy(appliance, host):
         assert host.service(unit).is_running
 
 
+MARKER_MIGRATION = '''"""Test: a change the release before cannot run on."""
+PREVIOUS_RELEASE_RUNS = False
+
+
+def up(db, ctx):
+    db.execute_sql("ALTER TABLE articles ADD COLUMN test_marker int")
+'''
+
+
+def _has_marker_column(appliance):
+    return appliance.sql("select count(*) from information_schema.columns where "
+                         "table_name = 'articles' and column_name = 'test_marker'") == "1"
+
+
+def test_deploy_does_not_switch_back_across_an_incompatible_migration(appliance, host):
+    """A broken release whose migration the running release cannot run on is left in
+    place, saying why; rollback.yml with the pre-deploy snapshot brings back both the
+    previous release and the database from before the deploy."""
+    running = appliance.current_release()
+    articles = appliance.sql("select count(*) from articles")
+
+    def change(d):
+        (d / "app" / "migrations" / "0099_test_marker.py").write_text(MARKER_MIGRATION)
+        (d / "app" / "wsgi.py").write_text('raise RuntimeError("deliberately broken")\n')
+    source = appliance.snapshot("incompatible", change)
+    rc, log = appliance.playbook("deploy.yml", "deploy-incompatible",
+                                 "-e", f"app_source_dir={source}", check=False)
+    assert rc != 0 and "NOT switched back" in log and "0099_test_marker" in log, log[-4000:]
+    assert appliance.current_release() != running and _has_marker_column(appliance)
+    new = appliance.current_release()
+    snapshot = host.file(f"/opt/simplr/releases/{new}/.pre-deploy-snapshot").content_string
+    assert host.file(snapshot.strip()).is_directory
+
+    appliance.playbook("rollback.yml", "rollback-snapshot",
+                       "-e", "app_rollback_restore_snapshot=true")
+    assert appliance.current_release() == running
+    assert not _has_marker_column(appliance)
+    assert appliance.sql("select count(*) from articles") == articles
+    assert _healthy(appliance)
+
+
 def test_old_releases_are_pruned(appliance, host):
     """app_keep_releases is 2 in the test inventory; current and previous are never pruned."""
     before = set(host.check_output("ls -tr /opt/simplr/releases").split())

@@ -1,4 +1,6 @@
 """Ops commands against the real database: migrate, events list, users, reembed."""
+import json
+
 from app.db import db
 from app.models import Chunk, User
 from tests.conftest import post_webhook, run_jobs
@@ -10,6 +12,29 @@ def test_migrate_twice_is_a_no_op(app, clean):
     assert result.exit_code == 0 and "0 migration(s) applied" in result.output
     rows = db.execute_sql("SELECT version FROM schema_migrations ORDER BY version").fetchall()
     assert rows[0] == (1,) and len(rows) == len({r[0] for r in rows})
+
+
+def test_migrate_plan_lists_what_is_pending_and_whether_the_old_release_runs(app, clean):
+    """Every migration says whether the release before it runs on its schema; --plan
+    shows the pending ones (the deploy reads it) and applies nothing."""
+    import importlib
+
+    from app import migrations
+    for _, name in migrations.available():
+        module = importlib.import_module(f"app.migrations.{name}")
+        assert isinstance(module.PREVIOUS_RELEASE_RUNS, bool), name
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["migrate", "--plan"]).output == ""
+    last, name = migrations.available()[-1]
+    db.execute_sql("DELETE FROM schema_migrations WHERE version = %s", (last,))
+    try:
+        plan = runner.invoke(args=["migrate", "--plan"]).output.splitlines()
+        assert [json.loads(line) for line in plan] == [
+            {"version": last, "name": name, "previous_release_runs": True}]
+        assert last not in migrations.applied()
+    finally:
+        db.execute_sql("INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+                       (last, name))
 
 
 def test_users_create_normalises_and_is_idempotent(app, clean):
