@@ -98,6 +98,14 @@ class Appliance:
     def current_release(self):
         return Path(self.ssh("readlink /opt/simplr/current").stdout.strip()).name
 
+    def rebuild(self):
+        """A disaster: the host is replaced by a fresh one (same name and address) and
+        provisioned with site.yml; the network and the offsite container stay."""
+        keep = {"SIMPLR_KEEP_NETWORK": "1"}
+        _sh(["bash", str(HARNESS / "down.sh")], "drill-down", env=keep, check=False)
+        _sh(["bash", str(HARNESS / "up.sh")], "drill-up", env=keep, timeout=300)
+        self.playbook("site.yml", "drill-site")
+
     def snapshot(self, name, change):
         """A copy of the deployed source with one change applied: a new release."""
         dest = Path(tempfile.mkdtemp(prefix=f"simplr-{name}-"))

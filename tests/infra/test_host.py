@@ -207,15 +207,6 @@ def test_firewall_reload_leaves_other_tables_alone(host):
         host.run("nft delete table inet someone_else")
 
 
-def test_serves_the_given_certificate(appliance):
-    """The inventory's certificate (issued by the harness's own CA) is what nginx serves:
-    a client that trusts only that CA verifies the chain and the host name."""
-    ctx = ssl.create_default_context(cafile=str(RUN / "tls" / "ca.pem"))
-    with socket.create_connection((appliance.ip, 443), timeout=5) as raw:
-        with ctx.wrap_socket(raw, server_hostname="simplr-test") as tls:
-            assert dict(x[0] for x in tls.getpeercert()["subject"])["commonName"] == "simplr-test"
-
-
 def _tls(ip, version):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False

@@ -7,7 +7,7 @@
 mkdir -p "$NSC/debs" "$NSC/acng" "$CACHE/localrepo"
 
 need=()
-for p in debootstrap systemd-container apt-cacher-ng zstd dpkg-dev iproute2 procps openssh-client openssl curl; do
+for p in debootstrap systemd-container apt-cacher-ng zstd dpkg-dev iproute2 procps openssh-client openssl curl pebble; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,14 +3,16 @@
 # machine by a veth pair, apt-cacher-ng on the host side (the machine's own mirror),
 # the local pgvector repo bind-mounted read-only at /srv/localrepo, root SSH by key.
 # Writes $RUN/ssh_config and $RUN/inventory.ini. Tear down with down.sh.
+# SIMPLR_KEEP_NETWORK=1: the network, apt-cacher-ng, the ACME server and the offsite
+# container are already up (a fresh host replaces a torn-down one: the recovery drill).
 . "$(dirname "$0")/lib.sh"
 ROOT=$RUN/root
 mkdir -p "$RUN"
 [ -f "$RUN/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C simplr-infra -f "$RUN/id_ed25519"
 
 # A CA of the run's own and the host's certificate from it (the inventory installs it).
-if [ ! -f "$RUN/tls/cert.pem" ]; then
-  mkdir -p "$RUN/tls"
+if [ ! -f "$RUN/tls/cert.pem" ] || ! openssl x509 -checkend 86400 -noout -in "$RUN/tls/cert.pem"; then
+  rm -rf "$RUN/tls"; mkdir -p "$RUN/tls"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=simplr-test-ca \
     -keyout "$RUN/tls/ca-key.pem" -out "$RUN/tls/ca.pem" 2>/dev/null
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$MACHINE" \
@@ -20,16 +22,18 @@ if [ ! -f "$RUN/tls/cert.pem" ]; then
     -out "$RUN/tls/cert.pem" 2>/dev/null
 fi
 
-ip netns add "$NETNS"
-ip link add "$VETH" type veth peer name eth0 netns "$NETNS"
-ip addr add "$HOST_IP/30" dev "$VETH"; ip link set "$VETH" up
-ip -n "$NETNS" addr add "$CT_IP/30" dev eth0
-ip -n "$NETNS" link set eth0 up; ip -n "$NETNS" link set lo up
+if [ -z "${SIMPLR_KEEP_NETWORK:-}" ]; then
+  ip netns add "$NETNS"
+  ip link add "$VETH" type veth peer name eth0 netns "$NETNS"
+  ip addr add "$HOST_IP/30" dev "$VETH"; ip link set "$VETH" up
+  ip -n "$NETNS" addr add "$CT_IP/30" dev eth0
+  ip -n "$NETNS" link set eth0 up; ip -n "$NETNS" link set lo up
 
-mkdir -p "$RUN/acng-conf" "$RUN/acng-log"
-echo "Remap-debrep: file:deb_mirror*.gz /debian ; $(mirror)" >"$RUN/acng-conf/acng.conf"
-/usr/sbin/apt-cacher-ng -c "$RUN/acng-conf" ForeGround=0 CacheDir="$NSC/acng" LogDir="$RUN/acng-log" \
-  PidFile="$RUN/acng.pid" BindAddress="$HOST_IP" Port=3142 SocketPath="$RUN/acng.sock"
+  mkdir -p "$RUN/acng-conf" "$RUN/acng-log"
+  echo "Remap-debrep: file:deb_mirror*.gz /debian ; $(mirror)" >"$RUN/acng-conf/acng.conf"
+  /usr/sbin/apt-cacher-ng -c "$RUN/acng-conf" ForeGround=0 CacheDir="$NSC/acng" LogDir="$RUN/acng-log" \
+    PidFile="$RUN/acng.pid" BindAddress="$HOST_IP" Port=3142 SocketPath="$RUN/acng.sock"
+fi
 
 # The root file system lives on a tmpfs when memory allows: unpacking and throwing it
 # away are then instant (deleting a provisioned tree on disk takes minutes).
@@ -78,4 +82,10 @@ Host $MACHINE
   ControlPersist 300
 CFG
 for _ in $(seq 1 50); do ssh -F "$RUN/ssh_config" -o ConnectTimeout=2 "$MACHINE" true 2>/dev/null && break; sleep 0.2; done
+# The ACME server certbot on the host gets its certificate from (needs the veth address),
+# and the offsite backup server.
+if [ -z "${SIMPLR_KEEP_NETWORK:-}" ]; then
+  bash "$HARNESS/acme.sh" start
+  bash "$HARNESS/offsite.sh" up
+fi
 log "host $MACHINE at $CT_IP is $st (ssh -F $RUN/ssh_config $MACHINE)"
