@@ -150,6 +150,11 @@ class Config:
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)
     CHAT_CONTEXT_CHUNKS: int = var(5, _positive_int)
     CHAT_MIN_SEMANTIC: float = var(0.3, float)
+    # Ask by email (app/chat/by_email.py): a proven sender's mail whose subject starts with
+    # the prefix, or that is sent to the address, is answered by mail instead of filed.
+    ASK_SUBJECT_PREFIX: str = var("Ask:")
+    ASK_ADDRESS: str = var("")
+    ASK_RATE_PER_HOUR: int = var(10, _positive_int)
 
     @property
     def production(self):

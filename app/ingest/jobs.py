@@ -8,6 +8,7 @@ import traceback
 import peewee
 
 from app import metrics
+from app.chat import by_email
 from app.config import current as current_config
 from app.db import db
 from app.ingest.chunking import chunk_text
@@ -57,6 +58,9 @@ def _ingest(event_id, cfg):
                         updated_at=utcnow()).where(InboundEvent.id == event_id).execute()
     started = time.monotonic()
     try:
+        if owner.notify and by_email.is_question(cfg, data):
+            by_email.reply(event, data, owner.user, cfg)  # answered by mail, no article
+            return None, False
         article_id = build_article(event, data, owner.user, cfg)
     except Exception as exc:
         _fail(event, owner.user, cfg, exc)
