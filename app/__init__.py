@@ -9,6 +9,7 @@ def create_app(config=None):
     from app import api, articles, cli, db, errors, held, logs, metrics, ops, queue, webhooks
     from app.auth import csrf, sessions
     from app.auth import views as auth_views
+    from app.chat import render
     from app.chat import views as chat_views
     from app.search import views as search_views
 
@@ -19,7 +20,7 @@ def create_app(config=None):
     logs.init_logging(cfg)
     logs.init_sentry(cfg)
     # Order matters: sessions load g.user before csrf checks the token bound to it.
-    for part in (db, queue, errors, metrics, sessions, csrf, cli, webhooks):
+    for part in (db, queue, errors, metrics, sessions, csrf, cli, webhooks, render):
         part.init_app(app)
     for blueprint in (ops.bp, webhooks.bp, auth_views.bp, articles.bp, api.bp,
                       search_views.bp, chat_views.bp, held.bp):

@@ -29,6 +29,32 @@ def sentences(text):
     return [re.sub(r"\s+", " ", p) for p in parts if p]
 
 
+# What an email carries around its content: header lines quoted in forwards and digests
+# ("URL: ... Date: ..."), reply quotes, signature and rule lines, list footers. Summaries
+# and offline answers skip sentences like these.
+_BOILERPLATE = re.compile(
+    r"^(?:>|(?:url|date|from|to|cc|sent|subject|reply-to|message-id)\s*:|--\s*$|[-_=*]{5,})"
+    r"|unsubscribe|mailing list|you are receiving|you received this|list-(?:id|help)"
+    r"|view (?:it|this|the email) (?:in|on) (?:your|a) (?:web )?browser", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+# Feed items forwarded as email start with their fields on the same line as the text.
+_FIELDS = re.compile(r"^(?:(?:url|date|link|source)\s*:\s*\S+\s*)+", re.IGNORECASE)
+
+
+def is_boilerplate(sentence):
+    """Email furniture rather than content (or mostly links)."""
+    s = sentence.strip()
+    return bool(_BOILERPLATE.search(s)) or sum(map(len, _URL.findall(s))) > len(s) / 2
+
+
+def content(sentence):
+    """The sentence without leading URL:/Date: fields; "" when it is email furniture."""
+    s = _FIELDS.sub("", sentence.strip())
+    return "" if is_boilerplate(s) else s
+
+
 def words(text):
     return _WORD.findall((text or "").lower())
 

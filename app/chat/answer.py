@@ -1,14 +1,14 @@
 """One chat turn as server-sent events: retrieve, stream the answer, cite, remember.
 
-Frames: `meta` {conversation_id}, `token` {text} (many), `citations` [{n, article_id,
-title, url}], then `done` — or `error` {message}, which always ends the stream so the
-page never waits on a spinner.
+Frames: `meta` {conversation_id}, `token` {text} (many), `html` {html} (the whole answer
+rendered, app.chat.render), `citations` [{n, article_id, title, url}], then `done` — or
+`error` {message}, which always ends the stream so the page never waits on a spinner.
 """
 import json
 import logging
 import re
 
-from app.chat import extractive, memory, prompt
+from app.chat import extractive, memory, prompt, render
 from app.providers import get_provider
 from app.providers.openai_compat import ProviderError
 from app.search import search
@@ -69,6 +69,7 @@ def turn(cfg, user_id, conversation, question):
         cites = citations(answer, chunks) if chunks and answer.strip() != extractive.NOTHING \
             else []
         memory.add(conversation, "assistant", answer, cites)
+        yield sse("html", {"html": str(render.answer_html(answer))})
         yield sse("citations", cites)
         yield sse("done", {})
     except ProviderError as exc:

@@ -3,7 +3,7 @@ import collections
 import math
 
 from app.providers.categories import nearest
-from app.text import STOPWORDS, sentences, words
+from app.text import STOPWORDS, content, sentences, words
 
 
 class LocalProvider:
@@ -16,7 +16,8 @@ class LocalProvider:
 
     def summarize(self, title, text, max_sentences=3, max_chars=600):
         """The few sentences that carry the text's most frequent content words, in order."""
-        sents = list(dict.fromkeys(s for s in sentences(text)[:400] if 20 <= len(s) <= 400))
+        sents = list(dict.fromkeys(s for s in map(content, sentences(text)[:400])
+                                   if 20 <= len(s) <= 400))
         if not sents:
             return (text or "").strip()[:max_chars]
         freq = collections.Counter(w for w in words(text) + words(title) * 3

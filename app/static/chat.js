@@ -83,6 +83,11 @@
     } else if (event === "token") {
       text.textContent += data.text;
       log.scrollTop = log.scrollHeight;
+    } else if (event === "html") {
+      // The finished answer as the server rendered and sanitised it (app/chat/render.py):
+      // block quotes instead of the "> " the tokens streamed as.
+      text.innerHTML = data.html;
+      text.classList.add("rendered");
     } else if (event === "citations") {
       showCitations(div, data);
     } else if (event === "error") {

@@ -36,6 +36,9 @@ def test_answer_streams_in_with_citations(app, client, page, log_in_browser, mon
     full = page.inner_text(f"{ASSISTANT} .chat-text")
     assert 0 < len(partial) < len(full)
     assert "50 gigawatt hours" in full
+    # Quotes end as block quotes (rendered, sanitised), not as a literal "> ".
+    assert page.locator(f"{ASSISTANT} .chat-text blockquote").count() >= 1
+    assert "> “" not in full
     link = page.locator(".chat-citations a").first
     assert "Tidal power in Scotland" in link.inner_text()
     assert link.get_attribute("href").startswith("/articles/")
@@ -49,6 +52,7 @@ def test_answer_streams_in_with_citations(app, client, page, log_in_browser, mon
     page.reload()
     log = page.inner_text(".chat-log")  # the stored conversation, citations included
     assert "How much electricity" in log and "50 gigawatt hours" in log
+    assert page.locator(f"{ASSISTANT} .chat-text blockquote").count() >= 1
     assert "Tidal power in Scotland" in log
 
 
