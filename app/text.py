@@ -44,9 +44,10 @@ _FIELDS = re.compile(r"^(?:(?:url|date|link|source)\s*:\s*\S+\s*)+", re.IGNORECA
 
 
 def is_boilerplate(sentence):
-    """Email furniture rather than content (or mostly links)."""
+    """Email furniture rather than content, or links with hardly a word around them."""
     s = sentence.strip()
-    return bool(_BOILERPLATE.search(s)) or sum(map(len, _URL.findall(s))) > len(s) / 2
+    return bool(_BOILERPLATE.search(s)) or (bool(_URL.search(s))
+                                            and len(words(_URL.sub(" ", s))) < 4)
 
 
 def content(sentence):

@@ -38,11 +38,12 @@ def best_sentences(question, context, chunks, limit=3):
     sentence of the kind the question asks for (a number, a date...) gains KIND_BONUS, and
     email furniture (headers, quotes, footers) is never picked."""
     asked, around, kind = terms(question), terms(context), answer_kind(question)
-    scored = []
+    scored, seen = [], set()
     for n, chunk in enumerate(chunks, 1):
         for pos, s in enumerate(map(content, sentences(chunk["content"]))):
-            if not 20 <= len(s) <= 600:
+            if not 20 <= len(s) <= 600 or s in seen:  # the same sentence once
                 continue
+            seen.add(s)
             ws = re.findall(r"\w+", s)
             hits = 2 * sum(any(_matches(w, [t]) for w in ws) for t in asked) + sum(
                 any(_matches(w, [t]) for w in ws) for t in around if t not in asked)

@@ -125,3 +125,31 @@ def test_search_from_the_articles_page(app, clean, page, screenshot, log_in_brow
     # no query word and a negative cosine: unrelated, so not listed at all
     assert "Sourdough" not in page.inner_text(".search-results")
     screenshot(page, "articles-search-desktop")
+
+
+LONG_URL = ("https://news.example.com/2026/11/29/tidal-power/" + "very-long-path-segment-" * 6
+            + "?utm_source=newsletter&utm_medium=email")
+
+
+def test_long_links_wrap_inside_their_card_on_a_phone(app, clean, phone_page, screenshot,
+                                                      log_in_browser):
+    """A newsletter's long link (no spaces to break at) wraps in its card at 390 px: the
+    page never scrolls sideways, on the list, the article and the chat answer quoting it."""
+    page = phone_page
+    ann = User.get_or_create_by_email("ann@example.com")
+    text = (f"Read the full tidal power report at {LONG_URL} for the details. "
+            "The tidal array produced 50 gigawatt hours of electricity last year. ") * 6
+    article = make_article(ann, f"Tidal power {LONG_URL}", text=text)
+    log_in_browser(page, ann)
+    for path, name in (("/articles", "articles-long-url-phone"),
+                       (f"/articles/{article.id}", "article-long-url-phone")):
+        page.goto(path)
+        screenshot(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto("/chat")
+    page.fill("#chat-input", "Where is the full tidal power report?")
+    page.click("#chat-send")
+    page.wait_for_selector(".chat-message.assistant.complete")
+    screenshot(page, "chat-long-url-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert "news.example.com" in page.inner_text(".chat-message.assistant .chat-text")

@@ -21,9 +21,11 @@ def test_furniture_is_recognised_and_leading_fields_are_dropped():
         "Exams will be reviewed."
     for line in ("To unsubscribe from this list, visit the page.", "> quoted reply text here",
                  "Subject: Re: marking", "http://example.com/a/very/long/link/indeed ok",
+                 "More: https://example.com/x https://example.com/y",
                  "-- ", "__________"):
         assert is_boilerplate(line), line
     assert not is_boilerplate("Around 30,000 A-level exams will be reviewed.")
+    assert not is_boilerplate("Read the full report at https://example.com/r for the details.")
 
 
 def test_a_how_many_question_gets_the_sentence_with_the_number():
@@ -46,3 +48,10 @@ def test_quotes_render_as_sanitised_block_quotes():
     assert html.count("<blockquote>") >= 1 and "30,000" in html
     assert "<script>" not in html and "&lt;script&gt;" in html  # shown as text, inert
     assert 'href="javascript' not in html
+
+
+def test_a_sentence_repeated_across_chunks_is_quoted_once():
+    text = "The tidal array produced 50 gigawatt hours of electricity last year. "
+    picked = best_sentences("How much electricity did the array produce?", "",
+                            [_chunk(text), _chunk(text + "Turbines spin slowly.")])
+    assert [s for _, s in picked].count(text.strip()) == 1
