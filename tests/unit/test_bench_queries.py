@@ -102,3 +102,12 @@ def test_the_shipped_synonym_table_loads():
     table = queries.load_synonyms()
     assert table["buy"] == ["purchase"]
     assert all(s.isalpha() for syns in table.values() for s in syns)
+
+
+def test_answer_questions_are_complete():
+    """Every answer-quality question names its email, asks something and expects a fact."""
+    from bench.answers import questions
+    rows = questions()
+    assert len(rows) >= 20
+    assert all(r["title"] and r["question"].endswith("?") and r["expect"] for r in rows)
+    assert len({r["question"] for r in rows}) == len(rows)
