@@ -1,6 +1,7 @@
 """One chat turn as server-sent events: retrieve, stream the answer, cite, remember.
 
-Frames: `meta` {conversation_id}, `token` {text} (many), `html` {html} (the whole answer
+Frames: `meta` {conversation_id}, `note` {message} (when the model is unreachable and the
+local extractive answer stands in), `token` {text} (many), `html` {html} (the whole answer
 rendered, app.chat.render), `citations` [{n, article_id, title, url}], then `done` — or
 `error` {message}, which always ends the stream so the page never waits on a spinner.
 """
@@ -31,13 +32,34 @@ def retrieve(cfg, user_id, question, history):
             if r["matched"] or r["similarity"] >= cfg.CHAT_MIN_SEMANTIC], text
 
 
-def generate(cfg, question, context, history, chunks):
-    """Yield answer tokens: extractive with the local default, else the configured LLM."""
+FALLBACK_NOTE = ("The language model is not answering, so these are quotes from your "
+                 "articles instead.")
+
+
+def generate(cfg, question, context, history, chunks, on_fallback=None):
+    """Yield answer tokens: extractive with the local default, else the configured LLM.
+    A model that fails before its first token is replaced by the extractive answer
+    (`on_fallback` is called first); one that fails mid-answer raises ProviderError."""
     if cfg.LLM_PROVIDER == "local":
-        text, _ = extractive.compose(question, context, chunks)
-        yield from extractive.tokens(text)
-    else:
-        yield from get_provider(cfg).stream(prompt.build(question, history, chunks))
+        yield from _extractive(question, context, chunks)
+        return
+    stream, started = get_provider(cfg).stream(prompt.build(question, history, chunks)), False
+    try:
+        for token in stream:
+            started = True
+            yield token
+    except ProviderError as exc:
+        if started:
+            raise
+        log.warning("chat answered by the local fallback: %s", exc)
+        if on_fallback:
+            on_fallback()
+        yield from _extractive(question, context, chunks)
+
+
+def _extractive(question, context, chunks):
+    text, _ = extractive.compose(question, context, chunks)
+    yield from extractive.tokens(text)
 
 
 def citations(answer, chunks):
@@ -62,7 +84,11 @@ def turn(cfg, user_id, conversation, question):
         history = memory.history(conversation, cfg.CHAT_HISTORY_EXCHANGES)
         memory.add(conversation, "user", question)
         chunks, context = retrieve(cfg, user_id, question, history)
-        for token in generate(cfg, question, context, history, chunks):
+        notes = []
+        for token in generate(cfg, question, context, history, chunks,
+                              lambda: notes.append(FALLBACK_NOTE)):
+            while notes:
+                yield sse("note", {"message": notes.pop()})
             parts.append(token)
             yield sse("token", {"text": token})
         answer = "".join(parts)

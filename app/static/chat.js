@@ -80,6 +80,11 @@
       root.dataset.conversationId = data.conversation_id;
       if (window.history && history.replaceState) history.replaceState(null, "", "/chat/" + data.conversation_id);
       listConversation(data.conversation_id, data.title);
+    } else if (event === "note") {
+      var note = document.createElement("p");
+      note.className = "chat-note";
+      note.textContent = data.message;
+      div.insertBefore(note, text);
     } else if (event === "token") {
       text.textContent += data.text;
       log.scrollTop = log.scrollHeight;

@@ -72,3 +72,22 @@ def test_provider_error_is_shown(app, client, page, log_in_browser, monkeypatch)
     assert "failed or timed out" in page.inner_text("#chat-error")
     assert page.is_enabled("#chat-send")
     assert page.locator(f"{ASSISTANT}.streaming").count() == 0
+
+
+def test_a_model_that_is_down_is_replaced_by_quotes_with_a_note(app, client, page, config,
+                                                                 log_in_browser, screenshot):
+    from tests.integration.test_chat_errors import _serve
+    deliver(client, 1, "Tidal power in Scotland", TIDAL)
+    run_jobs(app)
+    log_in_browser(page, User.get(User.email == "ann@example.com"))
+    with _serve("500") as url:
+        config(LLM_PROVIDER="openai", OPENAI_BASE_URL=url, LLM_MODEL="m",
+               LLM_TIMEOUT_SECONDS=1, LLM_MAX_RETRIES=0)
+        page.goto("/chat")
+        page.fill("#chat-input", "How much electricity did the tidal array produce?")
+        page.click("#chat-send")
+        page.wait_for_selector(f"{ASSISTANT}.complete .chat-citations a")
+    assert "not answering" in page.inner_text(f"{ASSISTANT} .chat-note")
+    assert "50 gigawatt hours" in page.inner_text(f"{ASSISTANT} .chat-text")
+    assert page.is_hidden("#chat-error")
+    screenshot(page, "chat-fallback-desktop")

@@ -1,4 +1,7 @@
-"""A failing or stalled OpenAI-compatible provider ends the stream with an `error` event."""
+"""An OpenAI-compatible provider that fails before answering is replaced by the local
+extractive answer, with a note saying so; one that stalls mid-answer ends the stream with
+an `error` event. Summaries and categories fall back to the local ones too."""
+import contextlib
 import http.server
 import json
 import threading
@@ -37,17 +40,25 @@ class FakeLLM(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(params=["500", "stall"])
-def fake_llm(request):
-    handler = type("Handler", (FakeLLM,), {"mode": request.param})
+@contextlib.contextmanager
+def _serve(mode):
+    handler = type("Handler", (FakeLLM,), {"mode": mode})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield request.param, f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
-def test_provider_failure_ends_stream_with_error_event(app, client, make_app, fake_llm):
+@pytest.fixture(params=["500", "stall"])
+def fake_llm(request):
+    with _serve(request.param) as url:
+        yield request.param, url
+
+
+def test_provider_failure_falls_back_or_ends_with_an_error(app, client, make_app, fake_llm):
     mode, url = fake_llm
     assert post_webhook(client, {"type": "inbound.message", "data": {
         "id": "e-1", "from": {"email": "ann@example.com"}, "subject": "Tidal power",
@@ -64,5 +75,27 @@ def test_provider_failure_ends_stream_with_error_event(app, client, make_app, fa
                       headers=csrf_headers(c))
         events = parse_sse(resp.get_data(as_text=True))
     assert time.monotonic() - started < 10
-    assert events[-1][0] == "error" and events[-1][1]["message"]
-    assert ("token" in [e for e, _ in events]) == (mode == "stall")
+    names = [e for e, _ in events]
+    if mode == "500":  # no token yet: the extractive answer stands in, and says so
+        assert names[1] == "note" and "not answering" in events[1][1]["message"]
+        text = "".join(d["text"] for e, d in events if e == "token")
+        assert "50 gigawatt hours" in text and names[-1] == "done"
+    else:  # half an answer cannot be taken back: the stream ends with an error
+        assert "token" in names and "note" not in names
+        assert events[-1][0] == "error" and events[-1][1]["message"]
+
+
+def test_summary_and_category_fall_back_when_the_model_is_down(app, make_app):
+    with _serve("500") as url:
+        _summary_and_category(make_app, url)
+
+
+def _summary_and_category(make_app, url):
+    broken = make_app(LLM_PROVIDER="openai", OPENAI_BASE_URL=url, LLM_MODEL="m",
+                      LLM_TIMEOUT_SECONDS=1, LLM_MAX_RETRIES=0)
+    from app.providers import get_provider
+    with broken.app_context():
+        provider = get_provider(broken.extensions["simplr.config"])
+        summary = provider.summarize("Tidal power", TIDAL)
+        category = provider.classify("Tidal power", TIDAL)
+    assert "tidal" in summary.lower() and category == "science"  # the local ones
