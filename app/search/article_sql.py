@@ -13,25 +13,11 @@ a lexical-only article shows its chunks nearest the query. On the retrieval benc
 whole-email BM25 matched SQLite FTS5 where chunk BM25 trailed it, and no per-query
 choice of the weight beat a fixed one (docs/search.md).
 """
+from app.search import terms_sql
 
 # The scored candidates; app/search/sql.py adds the page (sql.PAGE) after `ranked`.
-SCORES = """
-WITH corpus AS (
-  SELECT coalesce(max(articles), 0) AS n,
-         coalesce(max(lexemes)::float8 / nullif(max(articles), 0), 1) AS avgdl
-  FROM user_article_stats WHERE user_id = %(user_id)s::bigint
-), terms AS (
-  SELECT l.lexeme, array_to_tsvector(ARRAY[l.lexeme])::text::tsquery AS tsq, s.df,
-         ln(1 + (corpus.n - s.df + 0.5) / (s.df + 0.5)) AS idf
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s::text))) l
-  CROSS JOIN corpus
-  CROSS JOIN LATERAL (SELECT coalesce(max(df), 0) AS df FROM (
-    SELECT df FROM article_lexeme_stats
-    WHERE user_id = %(user_id)s::bigint AND lexeme = l.lexeme LIMIT 1) one) s
-), rare AS (
-  SELECT tsq, sum(df) OVER w AS reach, row_number() OVER w AS nth
-  FROM terms WHERE df > 0 WINDOW w AS (ORDER BY df, lexeme)
-), vec AS MATERIALIZED (
+SCORES = terms_sql.corpus_terms("articles", "user_article_stats",
+                                "article_lexeme_stats") + """), vec AS MATERIALIZED (
   SELECT id, article_id, idx, embedding <=> %(vector)s::vector AS distance FROM chunks
   WHERE user_id = %(user_id)s::bigint AND %(use_vector)s::boolean
   ORDER BY embedding <=> %(vector)s::vector LIMIT {candidates:d}

@@ -13,7 +13,7 @@ from the user's `lexeme_stats` (migration 0002). Parts, per chunk:
 """
 import numpy as np
 
-from app.search import article_sql
+from app.search import article_sql, terms_sql
 
 # Session settings sent in the same round trip as the query. ef_search bounds how many
 # neighbours HNSW returns; iterative scan keeps going when the user filter drops most of
@@ -42,26 +42,8 @@ ORDER = {"hybrid": "total", "vector": "semantic", "lexical": "lexical"}
 # to that AND.
 # Candidates carry what scoring needs (the distance from the HNSW scan, the tsvector), so
 # no chunk is fetched twice; the text is joined in for the page's rows only.
-SCORES = """
-WITH corpus AS (
-  SELECT coalesce(max(chunks), 0) AS n,
-         coalesce(max(lexemes)::float8 / nullif(max(chunks), 0), 1) AS avgdl
-  FROM user_chunk_stats WHERE user_id = %(user_id)s::bigint
-), terms AS (
-  -- df by one index lookup per query lexeme: the generic plan cannot see how few lexemes
-  -- a query has, and as a plain join it hash-joined all of the user's 28k lexeme_stats
-  -- rows instead (7 ms at 100k chunks). LIMIT 1 keeps the lookup from being flattened.
-  SELECT l.lexeme, array_to_tsvector(ARRAY[l.lexeme])::text::tsquery AS tsq, s.df,
-         ln(1 + (corpus.n - s.df + 0.5) / (s.df + 0.5)) AS idf
-  FROM (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', %(text)s::text))) l
-  CROSS JOIN corpus
-  CROSS JOIN LATERAL (SELECT coalesce(max(df), 0) AS df FROM (
-    SELECT df FROM lexeme_stats WHERE user_id = %(user_id)s::bigint AND lexeme = l.lexeme
-    LIMIT 1) one) s
-), rare AS (
-  SELECT tsq, sum(df) OVER w AS reach, row_number() OVER w AS nth
-  FROM terms WHERE df > 0 WINDOW w AS (ORDER BY df, lexeme)
-), vec AS MATERIALIZED (
+SCORES = terms_sql.corpus_terms("chunks", "user_chunk_stats",
+                                "lexeme_stats") + """), vec AS MATERIALIZED (
   SELECT id, article_id, idx, tsv, embedding <=> %(vector)s::vector AS distance FROM chunks
   WHERE user_id = %(user_id)s::bigint AND %(use_vector)s::boolean
   ORDER BY embedding <=> %(vector)s::vector LIMIT {candidates:d}
