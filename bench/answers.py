@@ -9,6 +9,7 @@ answer holds the expected fact, and time to the first and to the last token (p50
 """
 import contextlib
 import csv
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -61,8 +62,8 @@ def measure(cfg, user_id, name, log):
 
 
 @contextlib.contextmanager
-def local_model(log):
-    """The base URL of a llama.cpp server with the packaged model, or None."""
+def local_model(cfg, log):
+    """`cfg` pointed at a llama.cpp server with the packaged model, or None."""
     import pytest
     try:
         import llama_cpp.server  # noqa: F401
@@ -75,12 +76,11 @@ def local_model(log):
         return
     from tests.services import llama_server
     with llama_server(model) as url:
-        yield url
+        yield dataclasses.replace(cfg, LLM_PROVIDER="openai", OPENAI_BASE_URL=url,
+                                  OPENAI_API_KEY="local", LLM_MODEL="local")
 
 
 def main(log=print):
-    import dataclasses
-
     from bench.corpus import OWNER, bench_app, ingest
     out = {}
     with bench_app() as app:
@@ -89,10 +89,8 @@ def main(log=print):
         user_id = User.get(User.email == OWNER).id
         out["extractive"] = measure(dataclasses.replace(cfg, LLM_PROVIDER="local"), user_id,
                                     "extractive", log)
-        with local_model(log) as url:
-            if url:
-                model = dataclasses.replace(cfg, LLM_PROVIDER="openai", OPENAI_BASE_URL=url,
-                                            OPENAI_API_KEY="local", LLM_MODEL="local")
+        with local_model(cfg, log) as model:
+            if model:
                 out["local_model"] = measure(model, user_id, "local model", log)
         if os.environ.get("OPENAI_API_KEY"):
             external = dataclasses.replace(

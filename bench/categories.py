@@ -48,10 +48,8 @@ def main(log=print):
         cfg = app.extensions["simplr.config"]
         out["embedding"] = accuracy(dataclasses.replace(cfg, LLM_PROVIDER="local"),
                                     "embedding", log)
-        with local_model(log) as url:
-            if url:
-                model = dataclasses.replace(cfg, LLM_PROVIDER="openai", OPENAI_BASE_URL=url,
-                                            OPENAI_API_KEY="local", LLM_MODEL="local")
+        with local_model(cfg, log) as model:
+            if model:
                 out["local_model"] = accuracy(model, "local model", log)
     save("categories", out)
     return out
