@@ -9,6 +9,7 @@ import re
 from app import mail, ratelimit
 from app.chat import answer, extractive
 from app.models import InboundEvent
+from app.text import clean
 
 log = logging.getLogger(__name__)
 QUESTION_CHARS = 500
@@ -38,13 +39,14 @@ def _list(value):
 
 
 def question_of(cfg, data):
-    """The subject without its prefix, then the body up to a quote or signature."""
+    """The subject without its prefix, then the body up to a quote or signature: plain
+    text (no control characters), at most QUESTION_CHARS."""
     subject = str(data.get("subject") or "").strip()
     prefix = cfg.ASK_SUBJECT_PREFIX.strip()
     if prefix and subject.lower().startswith(prefix.lower()):
         subject = subject[len(prefix):].strip()
-    body = _END.split(str(data.get("text") or ""), maxsplit=1)[0]
-    return " ".join(f"{subject} {body}".split())[:QUESTION_CHARS]
+    body = _END.split(str(data.get("text") or "")[:QUESTION_CHARS * 20], maxsplit=1)[0]
+    return " ".join(clean(f"{subject} {body}").split())[:QUESTION_CHARS]
 
 
 def reply(event, data, user, cfg):

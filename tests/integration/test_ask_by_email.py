@@ -57,3 +57,28 @@ def test_the_question_leaves_out_quotes_and_signatures(app):
     cfg = app.extensions["simplr.config"]
     data = {"subject": "ASK: tides?", "text": "And the turbines?\n-- \nAnn\n> quoted"}
     assert question_of(cfg, data) == "tides? And the turbines?"
+
+
+def test_a_hostile_question_gets_a_safe_reply_and_nothing_else(app, client, smtp_server, config):
+    """CRLF in the Message-ID and subject (header injection), NUL and a megabyte in the
+    body, recipients of the wrong types: a 202, one reply to the asker alone, headers
+    without line breaks, a bounded question, the event settled."""
+    config(ASK_ADDRESS="ask@simplr.test")
+    make_article(user(ASKER))
+    payload = message(id="q-hostile",
+                      subject="Ask: kelp?\r\nBcc: victim@evil.example\x00" + "k" * 5000,
+                      text="what happened\x00 to the kelp? " + "x" * 1_000_000,
+                      recipients={"rcptTo": "ask@simplr.test", "to": [1, None, "x"]},
+                      to="not-an-object",
+                      headers={"Message-ID": "<q@example.com>\r\nBcc: victim@evil.example"})
+    assert post_webhook(client, payload).status_code == 202
+    run_jobs(app)
+    reply = smtp_server.wait_for(1)[0]
+    assert reply["To"] == ASKER and reply["Bcc"] is None
+    for header in ("Subject", "In-Reply-To", "References"):
+        assert "\r" not in reply[header] and "\n" not in reply[header]
+    assert len(reply["Subject"]) <= 200
+    text = reply.get_body(preferencelist=("plain",)).get_content()
+    assert "\x00" not in text and len(text) < 5000  # the question is cut to 500 characters
+    assert [e.status for e in InboundEvent.select()] == ["done"]
+    assert len(smtp_server.messages) == 1
