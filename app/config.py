@@ -144,7 +144,11 @@ class Config:
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
     SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation
     SEARCH_BM25_B: float = var(0.75, float)  # chunk-length normalisation
-    SEARCH_LEXICAL_BUDGET: int = var(50, _positive_int)  # full-text candidates read, at most
+    SEARCH_LEXICAL_BUDGET: int = var(50, _positive_int)  # chunk fusions: full-text chunks read
+    # The article fusion's full-text side: postings read per query lexeme, best first, and
+    # the emails it adds as candidates (at least a page's worth).
+    SEARCH_TERM_POSTINGS: int = var(100, _positive_int)
+    SEARCH_ARTICLE_LEXICAL: int = var(10, _positive_int)
     SEARCH_MAX_QUERY_CHARS: int = var(1000, _positive_int)
     CHAT_MAX_STREAMS: int = var(2, _positive_int)
     CHAT_HISTORY_EXCHANGES: int = var(6, _positive_int)

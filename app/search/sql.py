@@ -115,11 +115,14 @@ def statement(cfg, mode, limit):
     psycopg2 placeholders. The integers that shape the plan (candidates read per side, rows
     per article) are written into the SQL, not bound: the plan is generic, and with a bound
     LIMIT on the HNSW side it took 60 ms instead of 4.5 ms at 1M chunks."""
+    article = cfg.SEARCH_FUSION == "article"
     shape = {"candidates": max(cfg.SEARCH_CANDIDATES, limit),
-             "budget": cfg.SEARCH_LEXICAL_BUDGET, "per_article": cfg.SEARCH_PER_ARTICLE}
-    name = "simplr_search_{}_{}_{candidates}_{budget}_{per_article}".format(
+             "budget": max(cfg.SEARCH_ARTICLE_LEXICAL, limit) if article
+             else cfg.SEARCH_LEXICAL_BUDGET,
+             "per_article": cfg.SEARCH_PER_ARTICLE, "postings": cfg.SEARCH_TERM_POSTINGS}
+    name = "simplr_search_{}_{}_{candidates}_{budget}_{per_article}_{postings}".format(
         mode, cfg.SEARCH_FUSION, **shape)
-    if cfg.SEARCH_FUSION == "article":
+    if article:
         return name, ARTICLE_STATEMENT.format(order=ORDER[mode], **shape)
     return name, STATEMENT.format(lexical=LEXICAL[cfg.SEARCH_FUSION], order=ORDER[mode],
                                   **shape)

@@ -162,6 +162,39 @@ def test_article_statistics_follow_insert_edit_and_delete(client, corpus):
     assert _stats(corpus.id, "articles") == ([], [])
 
 
+def _postings(user_id):
+    """(the triggers' postings and position total, the same recounted from articles.tsv)."""
+    kept = db.execute_sql(
+        "SELECT article_id, lexeme, tf, dl FROM article_postings WHERE user_id = %s UNION ALL "
+        "SELECT 0, '', positions, 0 FROM user_article_stats WHERE user_id = %s "
+        "AND positions <> 0 ORDER BY 1, 2", (user_id, user_id)).fetchall()
+    recount = db.execute_sql(
+        "WITH t AS (SELECT a.id, u.lexeme, cardinality(u.positions) AS tf "
+        "           FROM articles a, unnest(a.tsv) u WHERE a.user_id = %s) "
+        "SELECT id, lexeme, tf, (sum(tf) OVER (PARTITION BY id))::int FROM t UNION ALL "
+        "SELECT 0, '', sum(tf), 0 FROM t HAVING count(*) > 0 ORDER BY 1, 2",
+        (user_id,)).fetchall()
+    return kept, recount
+
+
+def test_article_postings_follow_insert_edit_and_delete(client, corpus):
+    """Migration 0007's postings (tf, email length in positions) and the users' position
+    totals stay what articles.tsv says; a deleted email's rows go with it."""
+    kept, recount = _postings(corpus.id)
+    assert kept == recount and any(row[1] == "tidal" for row in kept)
+    article = Article.get(Article.title == "Tidal power in Scotland")
+    Article.update(content_text="Tidal lagoons and tidal barrages.").where(
+        Article.id == article.id).execute()
+    kept, recount = _postings(corpus.id)
+    assert kept == recount and (article.id, "tidal", 2, 4) in kept  # "and" is a stop word
+    Article.update(summary="only the summary").where(Article.id == article.id).execute()
+    assert _postings(corpus.id)[0] == kept  # no text change, no recount
+    Article.delete().where(Article.user == corpus).execute()
+    assert _postings(corpus.id) == ([], [])
+    bob = User.get(User.email == "bob@example.com")
+    assert _postings(bob.id)[0] == _postings(bob.id)[1] != []
+
+
 @pytest.mark.parametrize("fusion, best", [("article", None), ("normalised", 0.25)])
 def test_a_rare_term_outranks_a_common_one(client, corpus, config, fusion, best):
     config(SEARCH_FUSION=fusion)
@@ -224,10 +257,11 @@ def test_the_chunk_statement_uses_the_hnsw_and_gin_indexes(app, corpus, config):
     assert "Bitmap Heap Scan on lexeme_stats" not in plan
 
 
-def test_the_article_statement_uses_the_hnsw_gin_and_key_lookups(app, corpus):
-    """The article fusion: nearest chunks by HNSW, emails by their chunks' GIN index, and
-    df per query lexeme by key, on 20,000 emails of 50 words from a 5,000-word vocabulary
-    (one chunk each, random embeddings)."""
+def test_the_article_statement_uses_the_hnsw_and_postings_indexes(app, corpus):
+    """The article fusion: nearest chunks by HNSW, each query lexeme's best postings from
+    the impact index, and df per query lexeme by key, on 20,000 emails of 50 words from a
+    5,000-word vocabulary (one chunk each, random embeddings). No scan of the user's
+    emails, postings or statistics."""
     _bulk_insert(
         "WITH a AS (INSERT INTO articles (user_id, title, content_text) "
         "  SELECT %s, 'Email ' || g, (SELECT string_agg('w' || floor(random() * 5000), ' ') "
@@ -237,11 +271,13 @@ def test_the_article_statement_uses_the_hnsw_gin_and_key_lookups(app, corpus):
         "SELECT id, %s, 0, content_text, "
         "  (SELECT array_agg(random() - 0.5)::vector FROM generate_series(1, 384 + 0 * id)) "
         "FROM a", (corpus.id, corpus.id))
+    db.execute_sql("ANALYZE article_postings")
     plan = _explain_prepared(app, corpus.id, "w17 w4242")
     assert "Index Scan using chunks_embedding_hnsw" in plan
-    assert "Bitmap Index Scan on chunks_tsv_gin" in plan
+    assert "Scan using article_postings_impact" in plan  # index-only once vacuumed
     assert "Index Scan using article_lexeme_stats_pkey" in plan
-    assert "Seq Scan on article_lexeme_stats" not in plan and "Seq Scan on articles" not in plan
+    for table in ("article_lexeme_stats", "articles", "article_postings"):
+        assert f"Seq Scan on {table}" not in plan and f"Bitmap Heap Scan on {table}" not in plan
 
 
 def test_search_still_works_on_a_new_connection(app, client, corpus):
