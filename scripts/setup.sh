@@ -19,3 +19,4 @@ printf '#!/bin/sh\ncd "%s" && exec "%s/bin/python" -m app "$@"\n' "$ROOT" "$VENV
 chmod +x "$VENV/bin/simplr"
 
 bash "$ROOT/scripts/database.sh" "${SIMPLR_DB:-simplr}"
+[ -z "${LOCAL_MODEL:-}" ] || bash "$ROOT/scripts/local-model.sh" setup
