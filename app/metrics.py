@@ -14,6 +14,12 @@ INGEST_SECONDS = Histogram("simplr_ingest_duration_seconds", "Time to ingest one
                            buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300))
 INGEST_FAILURES = Counter("simplr_ingest_failures_total", "Ingest attempts that failed")
 INGEST_HELD = Counter("simplr_ingest_held_total", "Deliveries held: sender unproven or not allowed")
+# A configured model that did not answer, so the local method did (chat's extractive answer,
+# the local summary, the embedding category): alerted on (SimplrModelFallingBack).
+LLM_FALLBACKS = Counter("simplr_llm_fallbacks_total",
+                        "Model calls answered by the local fallback instead", ["use"])
+for _use in ("chat", "summary", "category"):
+    LLM_FALLBACKS.labels(_use)  # exported as 0 from the start: increase() sees the first one
 REQUESTS = Histogram("simplr_http_request_duration_seconds", "HTTP requests by route",
                      ["method", "route", "status"])
 

@@ -10,6 +10,7 @@ import logging
 import re
 
 from app.chat import extractive, memory, prompt, render
+from app.metrics import LLM_FALLBACKS
 from app.providers import get_provider
 from app.providers.openai_compat import ProviderError
 from app.search import search
@@ -52,6 +53,7 @@ def generate(cfg, question, context, history, chunks, on_fallback=None):
         if started:
             raise
         log.warning("chat answered by the local fallback: %s", exc)
+        LLM_FALLBACKS.labels("chat").inc()
         if on_fallback:
             on_fallback()
         yield from _extractive(question, context, chunks)

@@ -7,6 +7,7 @@ import logging
 
 import openai
 
+from app.metrics import LLM_FALLBACKS
 from app.providers.categories import CATEGORIES, nearest
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class OpenAIProvider:
             return self._summary(title, text)
         except ProviderError as exc:
             log.warning("summary by the local fallback: %s", exc)
+            LLM_FALLBACKS.labels("summary").inc()
             from app.providers.local import LocalProvider
             return LocalProvider(self.embedder).summarize(title, text)
 
@@ -81,6 +83,7 @@ class OpenAIProvider:
             ], max_tokens=5).lower().strip(" .\"'")
         except ProviderError as exc:
             log.warning("category by the embedding fallback: %s", exc)
+            LLM_FALLBACKS.labels("category").inc()
             answer = ""
         if answer in CATEGORIES:
             return answer

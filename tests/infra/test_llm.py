@@ -68,18 +68,38 @@ def _ingest(appliance, message_id, subject, text):
 
 def _log_in(appliance, host):
     """A session cookie from a magic link mailed to the sink, all through nginx."""
+    def links():
+        mail = host.run("journalctl -u simplr-mailsink --no-pager -o cat").stdout
+        return re.findall(r"https://simplr-test(/auth/callback\?token=[\w.-]+)", mail)
+    before = len(links())
     _, _, page = https(appliance.ip, "/login")
     csrf = re.search(rb'name="csrf_token" value="([0-9a-f]+)"', page).group(1).decode()
     form = f"email={OWNER}&csrf_token={csrf}".encode()
     assert https(appliance.ip, "/login", "POST", body=form, headers={
         "Content-Type": "application/x-www-form-urlencoded"})[0] == 200
-
-    def link():
-        mail = host.run("journalctl -u simplr-mailsink --no-pager -o cat").stdout
-        found = re.findall(r"https://simplr-test(/auth/callback\?token=[\w.-]+)", mail)
-        return found[-1] if found else None
-    _, headers, _ = https(appliance.ip, _wait(link, 60))
+    assert _wait(lambda: len(links()) > before, 60)  # a new link: each works once
+    _, headers, _ = https(appliance.ip, links()[-1])
     return headers["Set-Cookie"].split(";")[0]
+
+
+@pytest.fixture(scope="module")
+def ask(with_llm, host):
+    """ask(question) -> SSE frames of the answer, as a logged-in user through nginx, over
+    one article (its sender's first mail also makes the account)."""
+    _ingest(with_llm, "llm-1", "Lighthouse keepers",
+            "The lighthouse on Skerry Point was kept by Ada Brown for forty years. "
+            "She trimmed the lamp every evening and logged each passing ship. " * 8)
+    cookie = _log_in(with_llm, host)
+    _, _, page = https(with_llm.ip, "/chat", headers={"Cookie": cookie})
+    csrf = re.search(rb'name="csrf-token" content="([0-9a-f]+)"', page).group(1).decode()
+
+    def post(question):
+        status, headers, body = https(with_llm.ip, "/chat/stream", "POST", headers={
+            "Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"},
+            body=json.dumps({"message": question}).encode())
+        assert status == 200 and headers["Content-Type"].startswith("text/event-stream")
+        return _frames(body)
+    return post
 
 
 def _frames(body):
@@ -106,21 +126,11 @@ def test_the_server_runs_sandboxed_on_loopback_with_the_verified_model(with_llm,
     assert with_llm.env_value("OPENAI_BASE_URL") == "http://127.0.0.1:8081/v1"
 
 
-def test_chat_through_nginx_streams_an_answer_the_model_wrote(with_llm, host):
-    _ingest(with_llm, "llm-1", "Lighthouse keepers",
-            "The lighthouse on Skerry Point was kept by Ada Brown for forty years. "
-            "She trimmed the lamp every evening and logged each passing ship. " * 8)
-    cookie = _log_in(with_llm, host)
-    _, _, page = https(with_llm.ip, "/chat", headers={"Cookie": cookie})
-    csrf = re.search(rb'name="csrf-token" content="([0-9a-f]+)"', page).group(1).decode()
+def test_chat_through_nginx_streams_an_answer_the_model_wrote(with_llm, host, ask):
     before = host.run("journalctl -u simplr-llm --no-pager -o cat | "
                       "grep -c 'POST /v1/chat/completions'").stdout.strip()
-    status, headers, body = https(with_llm.ip, "/chat/stream", "POST", headers={
-        "Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"},
-        body=json.dumps({"message": "Who kept the lighthouse on Skerry Point?"}).encode())
-    frames = _frames(body)
+    frames = ask("Who kept the lighthouse on Skerry Point?")
     kinds = [kind for kind, _ in frames]
-    assert status == 200 and headers["Content-Type"].startswith("text/event-stream")
     assert kinds[-1] == "done" and "note" not in kinds and "error" not in kinds, frames
     text = "".join(data["text"] for kind, data in frames if kind == "token")
     assert kinds.count("token") > 3 and text.strip(), frames
@@ -129,6 +139,24 @@ def test_chat_through_nginx_streams_an_answer_the_model_wrote(with_llm, host):
     after = host.run("journalctl -u simplr-llm --no-pager -o cat | "
                      "grep -c 'POST /v1/chat/completions'").stdout.strip()
     assert int(after) > int(before or 0)  # the model server answered this question
+
+
+def test_a_stopped_model_is_replaced_by_quotes_with_a_note_and_an_alert(with_llm, host, ask):
+    host.run("systemctl stop simplr-llm")
+    try:
+        frames = ask("Who kept the lighthouse on Skerry Point?")
+        assert [k for k, _ in frames][1] == "note" and frames[-1][0] == "done", frames
+        text = "".join(data["text"] for kind, data in frames if kind == "token")
+        assert "Ada Brown" in text  # the extractive answer stood in
+
+        def firing():
+            alerts = host.run("curl -s http://127.0.0.1:9090/api/v1/alerts").stdout
+            return "SimplrModelFallingBack" in alerts and '"firing"' in alerts
+        assert _wait(firing, 90), host.run("curl -s http://127.0.0.1:9090/api/v1/alerts").stdout
+    finally:
+        host.run("systemctl start simplr-llm")
+    assert _wait(lambda: host.run("curl -s -o /dev/null -w '%{http_code}' "
+                                  "http://127.0.0.1:8081/v1/models").stdout == "401", 60)
 
 
 def test_a_model_with_the_wrong_checksum_is_refused_and_the_running_one_kept(with_llm, host):

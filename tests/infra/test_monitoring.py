@@ -39,8 +39,11 @@ def test_every_target_is_scraped_and_healthy(host):
         up = {r["metric"]["job"]: r["value"][1] for r in _query(host, "up")}
         return set(up) == jobs and set(up.values()) == {"1"} and up
     assert _until(all_up), _query(host, "up")
+    # Waited for, not read once: the tests before may have just restarted the app (the
+    # llm role's off-run does), and the last probe may be from during that restart.
     for metric in ("probe_success", "pg_up", "redis_up"):
-        assert [r["value"][1] for r in _query(host, metric)] == ["1"], metric
+        assert _until(lambda m=metric: [r["value"][1] for r in _query(host, m)] == ["1"]), \
+            (metric, _query(host, metric))
     assert _query(host, "simplr_queue_depth"), "the app's own metrics"
 
 

@@ -66,6 +66,7 @@ def test_provider_failure_falls_back_or_ends_with_an_error(app, client, make_app
     run_jobs(app)  # ingested by the local default
     broken = make_app(LLM_PROVIDER="openai", OPENAI_BASE_URL=url, LLM_MODEL="m",
                       LLM_TIMEOUT_SECONDS=1, LLM_MAX_RETRIES=0)
+    fallbacks = _fallbacks("chat")
     from app.models import User
     with broken.app_context():
         c = broken.test_client()
@@ -80,6 +81,7 @@ def test_provider_failure_falls_back_or_ends_with_an_error(app, client, make_app
         assert names[1] == "note" and "not answering" in events[1][1]["message"]
         text = "".join(d["text"] for e, d in events if e == "token")
         assert "50 gigawatt hours" in text and names[-1] == "done"
+        assert _fallbacks("chat") == fallbacks + 1  # counted, for the alert
     else:  # half an answer cannot be taken back: the stream ends with an error
         assert "token" in names and "note" not in names
         assert events[-1][0] == "error" and events[-1][1]["message"]
@@ -94,8 +96,16 @@ def _summary_and_category(make_app, url):
     broken = make_app(LLM_PROVIDER="openai", OPENAI_BASE_URL=url, LLM_MODEL="m",
                       LLM_TIMEOUT_SECONDS=1, LLM_MAX_RETRIES=0)
     from app.providers import get_provider
+    before = _fallbacks("summary"), _fallbacks("category")
     with broken.app_context():
         provider = get_provider(broken.extensions["simplr.config"])
         summary = provider.summarize("Tidal power", TIDAL)
         category = provider.classify("Tidal power", TIDAL)
     assert "tidal" in summary.lower() and category == "science"  # the local ones
+    assert (_fallbacks("summary"), _fallbacks("category")) == (before[0] + 1, before[1] + 1)
+
+
+def _fallbacks(use):
+    """simplr_llm_fallbacks_total{use} in this process (what /metrics adds up)."""
+    from prometheus_client import REGISTRY
+    return REGISTRY.get_sample_value("simplr_llm_fallbacks_total", {"use": use}) or 0
