@@ -14,7 +14,9 @@ prefixed() {  # name color cmd...: run cmd with each output line prefixed
   local name=$1 color=$2; shift 2
   "$@" 2>&1 | sed -u "s/^/$(printf '\033[%sm%-7s|\033[0m ' "$color" "$name")/" &
 }
-trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
+# Stop everything, then wait for it: the TERM that `kill 0` also sends this shell is
+# ignored, so the script ends only once the workers have finished their warm shutdown.
+trap 'trap "" INT TERM; trap - EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 
 local_model() {  # start the server and point the app's processes (started after) at it
   local model port=${LLM_PORT:-8081}

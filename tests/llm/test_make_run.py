@@ -43,6 +43,20 @@ def make_run(app, tmp_path):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
         proc.stdout.close()
+        _workers_gone(app)
+
+
+def _workers_gone(app, timeout=30):
+    """Until run.sh's RQ workers have shut down: a worker still draining would take the
+    next test's jobs from the shared Redis (and write them with run.sh's settings)."""
+    from rq import Worker
+
+    from app.queue import connection
+    with app.app_context():
+        deadline = time.monotonic() + timeout
+        while Worker.all(connection=connection()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Worker.all(connection=connection()), "run.sh's workers did not stop"
 
 
 def _read_until(proc, lines, marker, timeout):
