@@ -1,6 +1,10 @@
 """Controller-side helpers shared by the infra tests."""
+import hashlib
+import hmac
 import http.client
+import json
 import ssl
+import time
 
 
 def https(ip, path, method="GET", body=None, headers=None):
@@ -13,3 +17,25 @@ def https(ip, path, method="GET", body=None, headers=None):
         return resp.status, dict(resp.getheaders()), resp.read()
     finally:
         conn.close()
+
+
+def wait(probe, timeout=90, interval=1.0):
+    """probe()'s first truthy value within `timeout` seconds, else its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def post_webhook(appliance, message_id, subject, text, sender="ops@example.com"):
+    """A MailerSend inbound delivery, signed with the host's webhook secret, through nginx."""
+    body = json.dumps({
+        "type": "inbound.message", "inbound_id": f"in-{message_id}",
+        "data": {"id": message_id, "from": {"email": sender, "name": "Ops"},
+                 "subject": subject, "html": None, "attachments": [], "text": text}}).encode()
+    secret = appliance.env_value("MAILERSEND_WEBHOOK_SECRET").encode()
+    signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return https(appliance.ip, "/webhooks/mailersend", "POST", body=body,
+                 headers={"Content-Type": "application/json", "Signature": signature})

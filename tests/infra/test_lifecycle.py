@@ -1,24 +1,14 @@
 """The appliance's life, in order: a signed webhook becomes an article; a backup is
 restored; a second release is deployed and rolled back; a broken release is refused."""
-import hashlib
-import hmac
 import json
-import time
 
 import pytest
 
 from tests.infra.helpers import https as _https
+from tests.infra.helpers import post_webhook
+from tests.infra.helpers import wait as _wait
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(3600)]
-
-
-def _wait(probe, timeout=90, interval=1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def _article_count(appliance, title):
@@ -26,15 +16,8 @@ def _article_count(appliance, title):
 
 
 def _post_webhook(appliance, message_id, subject):
-    body = json.dumps({
-        "type": "inbound.message", "inbound_id": f"in-{message_id}",
-        "data": {"id": message_id, "from": {"email": "ops@example.com", "name": "Ops"},
-                 "subject": subject, "html": None, "attachments": [],
-                 "text": "Tomatoes need sun, water and patience. " * 30}}).encode()
-    secret = appliance.env_value("MAILERSEND_WEBHOOK_SECRET").encode()
-    signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return _https(appliance.ip, "/webhooks/mailersend", "POST", body=body,
-                  headers={"Content-Type": "application/json", "Signature": signature})
+    return post_webhook(appliance, message_id, subject,
+                        "Tomatoes need sun, water and patience. " * 30)
 
 
 def _healthy(appliance):

@@ -4,15 +4,14 @@ sandboxed unit on loopback; chat through nginx then streams an answer the model 
 A model whose checksum does not match is refused and the running one kept; turning it
 off again stops the server and puts the app back on its own settings."""
 import hashlib
-import hmac
 import json
 import re
-import time
 
 import pytest
 
 from tests.infra.conftest import RUN, _recap_changed
-from tests.infra.helpers import https
+from tests.infra.helpers import https, post_webhook
+from tests.infra.helpers import wait as _wait
 from tests.llm.conftest import gguf_path
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(3600)]
@@ -45,25 +44,11 @@ def with_llm(appliance, host):
         appliance.playbook("site.yml", "site-llm-off")
 
 
-def _wait(probe, timeout=120):
-    deadline = time.monotonic() + timeout
-    while not (value := probe()) and time.monotonic() < deadline:
-        time.sleep(1)
-    return value
-
-
 def _ingest(appliance, message_id, subject, text):
-    body = json.dumps({
-        "type": "inbound.message", "inbound_id": f"in-{message_id}",
-        "data": {"id": message_id, "from": {"email": OWNER, "name": "Ops"}, "subject": subject,
-                 "html": None, "attachments": [], "text": text}}).encode()
-    secret = appliance.env_value("MAILERSEND_WEBHOOK_SECRET").encode()
-    status, _, _ = https(appliance.ip, "/webhooks/mailersend", "POST", body=body, headers={
-        "Content-Type": "application/json",
-        "Signature": hmac.new(secret, body, hashlib.sha256).hexdigest()})
+    status, _, _ = post_webhook(appliance, message_id, subject, text, sender=OWNER)
     assert status == 202  # stored, processed by a worker
     assert _wait(lambda: appliance.sql(
-        f"select count(*) from articles where title = '{subject}'") == "1")
+        f"select count(*) from articles where title = '{subject}'") == "1", 120)
 
 
 def _log_in(appliance, host):
