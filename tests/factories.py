@@ -20,6 +20,12 @@ def message(**data):
     return {"type": "inbound.message", "inbound_id": "in-1", "data": {**base, **data}}
 
 
+# Settings under which every ingest fails: the embedding server is unreachable.
+EMBEDDER_DOWN = {"LLM_PROVIDER": "openai", "EMBEDDING_MODEL": "text-embedding-3-small",
+                 "OPENAI_API_KEY": "test", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                 "LLM_MAX_RETRIES": 0, "LLM_TIMEOUT_SECONDS": 2}
+
+
 KELP = ("Kelp forests along the coast of Tasmania have shrunk by ninety percent since the 1950s. "
         "Warmer currents carry sea urchins south, and the urchins graze the kelp to bare rock. ")
 
@@ -28,24 +34,33 @@ def make_article(user, title="Kelp forests", text=KELP * 8, category="science", 
                  age_days=0):
     """An article with an email source (and optionally a stored PDF), chunked and embedded
     by the real re-index job, without the webhook round trip."""
-    from flask import current_app
-
     from app.ingest.reindex import reindex_article
+    from app.ingest.store import save_original
     created = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=age_days)
     article = Article.create(user=user, title=title, summary=f"Summary of {title}.",
                              content_text=text, category=category, created_at=created,
                              updated_at=created, metadata={"from": user.email})
     Source.create(article=article, type="email", name=title, raw_text=text)
     if pdf is not None:
-        rel = os.path.join(str(user.id), f"a{article.id}", "00-report.pdf")
-        full = os.path.join(current_app.config["STORAGE_DIR"], rel)
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        with open(full, "wb") as fh:
-            fh.write(pdf)
-        Source.create(article=article, type="pdf", name="report.pdf", path=rel,
-                      content_type="application/pdf", size=len(pdf), raw_text="pdf text")
+        source = Source.create(article=article, type="pdf", name="report.pdf",
+                               content_type="application/pdf", size=len(pdf), raw_text="pdf text")
+        save_original(source.id, pdf)
     reindex_article(article.id)
     return Article.get_by_id(article.id)
+
+
+def legacy_file(article, data, name="old.pdf"):
+    """A PDF source as releases before migration 0008 stored it: a file under STORAGE_DIR
+    named by `sources.path`, nothing in the database. Returns (source, absolute path)."""
+    from flask import current_app
+    rel = os.path.join(str(article.user_id), f"a{article.id}", f"01-{name}")
+    full = os.path.join(current_app.config["STORAGE_DIR"], rel)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "wb") as fh:
+        fh.write(data)
+    source = Source.create(article=article, type="pdf", name=name, path=rel,
+                           content_type="application/pdf", size=len(data), raw_text="")
+    return source, full
 
 
 def user(email="ann@example.com"):

@@ -70,7 +70,7 @@ def put_article(article_id):
 @bp.delete("/articles/<int:article_id>")
 @login_required
 def delete_article(article_id):
-    """Delete the article with its chunks, sources and stored files."""
+    """Delete the article with its chunks, sources and stored originals."""
     service.delete(service.owned_or_404(article_id), current_app.config["STORAGE_DIR"])
     return "", 204
 
@@ -94,7 +94,7 @@ def full(a):
     sources = [{"id": s.id, "type": s.type, "name": s.name, "size": s.size,
                 "content_type": s.content_type, "error": s.error,
                 "download_url": url_for("articles.download", article_id=a.id, source_id=s.id)
-                if s.path else None} for s in service.sources_of(a)]
+                if s.downloadable else None} for s in service.sources_of(a)]
     return {**brief(a), "text": a.content_text, "metadata": a.metadata or {},
             "sources": sources, "source_types": sorted({s["type"] for s in sources}),
             "chunks": service.chunk_count(a)}

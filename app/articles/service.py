@@ -1,20 +1,19 @@
 """Article queries and changes shared by the UI and the JSON API. Every lookup goes through
 Article.owned/get_owned, so another user's article is simply not found (404, never 403)."""
-import logging
 import math
-import os
 from dataclasses import dataclass
 
 from flask import abort, g
+from peewee import SQL, fn
 
+from app.articles import originals
 from app.db import db
-from app.models import Article, Chunk, Source
+from app.models import Article, Chunk, Source, SourceFile
 from app.models.base import utcnow
 from app.params import text_problem
 from app.providers.categories import CATEGORIES
 from app.queue import try_enqueue
 
-log = logging.getLogger(__name__)
 LIMITS = {"title": 300, "summary": 5000, "category": 40, "text": 1_000_000}
 EDITABLE = tuple(LIMITS)
 SINGLE_LINE = ("title", "category")  # a title becomes an email Subject and a page heading
@@ -67,7 +66,12 @@ def source_types(article_ids):
 
 
 def sources_of(article):
-    return list(Source.select().where(Source.article == article.id).order_by(Source.id))
+    """The article's sources, each with `downloadable`: whether it has an original, in the
+    database or (stored before migration 0008) as a file."""
+    stored = SourceFile.select(SQL("1")).where(SourceFile.source == Source.id)
+    downloadable = (fn.EXISTS(stored) | Source.path.is_null(False)).alias("downloadable")
+    return list(Source.select(Source, downloadable)
+                .where(Source.article == article.id).order_by(Source.id))
 
 
 def chunk_count(article):
@@ -121,43 +125,11 @@ def update(article, values):
 
 
 def delete(article, storage_dir):
-    """Delete the article, its sources and chunks (one transaction), then its stored files."""
-    paths = [s.path for s in Source.select(Source.path)
-             .where(Source.article == article.id, Source.path.is_null(False))]
+    """Delete the article, its sources, chunks and originals (one transaction: the originals
+    in the database go by the foreign key), then its files stored before migration 0008."""
+    paths = originals.legacy_paths(article.id)
     with db.atomic():
         Chunk.delete().where(Chunk.article == article.id).execute()
         Source.delete().where(Source.article == article.id).execute()
         Article.delete().where(Article.id == article.id).execute()
-    for rel in paths:
-        _remove_file(storage_dir, rel)
-
-
-def stored_file(storage_dir, rel):
-    """The absolute path of a stored file, or None if it is missing or escapes STORAGE_DIR."""
-    root = os.path.realpath(storage_dir)
-    full = os.path.realpath(os.path.join(root, rel or ""))
-    if not rel or os.path.commonpath([root, full]) != root or not os.path.isfile(full):
-        return None
-    return full
-
-
-def _remove_file(storage_dir, rel):
-    full = stored_file(storage_dir, rel)
-    if full is None:
-        return
-    try:
-        os.remove(full)
-    except OSError as exc:
-        log.warning("could not remove %s: %s", full, exc)
-        return
-    _prune_empty_dirs(os.path.realpath(storage_dir), os.path.dirname(full))
-
-
-def _prune_empty_dirs(root, folder):
-    """Remove the now-empty <user>/<event>/ folders, never STORAGE_DIR itself."""
-    while folder != root and folder.startswith(root + os.sep):
-        try:
-            os.rmdir(folder)
-        except OSError:  # not empty: another article's files live here
-            return
-        folder = os.path.dirname(folder)
+    originals.remove_files(storage_dir, paths)

@@ -10,11 +10,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 
-from app.articles import service
+from app.articles import originals, service
 from app.auth.sessions import login_required
 from app.config import current as current_config
 from app.models import Source
@@ -92,7 +91,7 @@ def _edit_form(article, form, errors):
 @bp.route("/articles/<int:article_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(article_id):
-    """GET asks for confirmation; POST deletes the article, its chunks, sources and files."""
+    """GET asks for confirmation; POST deletes the article, its chunks, sources and originals."""
     article = service.owned_or_404(article_id)
     if request.method == "GET":
         return render_template("articles/delete.html", article=article)
@@ -107,9 +106,7 @@ def download(article_id, source_id):
     """A stored attachment, for its owner only, always as a download (never rendered)."""
     article = service.owned_or_404(article_id)
     source = Source.get_or_none(Source.id == source_id, Source.article == article.id)
-    path = source and service.stored_file(current_app.config["STORAGE_DIR"], source.path)
-    if not path:
+    response = source and originals.send(source, current_app.config["STORAGE_DIR"])
+    if response is None:
         abort(404, description="No such file.")
-    mimetype = "application/pdf" if source.type == "pdf" else "application/octet-stream"
-    return send_file(path, mimetype=mimetype, as_attachment=True,
-                     download_name=source.name or "attachment", max_age=0)
+    return response

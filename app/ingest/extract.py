@@ -31,7 +31,7 @@ class Part:
     name: str
     raw_text: str = ""
     content_type: str | None = None
-    data: bytes | None = None  # stored under STORAGE_DIR when set
+    data: bytes | None = None  # stored as the source's original when set
     error: str | None = None
     metadata: dict = field(default_factory=dict)
 

@@ -1,7 +1,5 @@
 """RQ jobs of ingestion. Verbs over ids, idempotent: running one twice changes nothing."""
 import logging
-import os
-import shutil
 import time
 import traceback
 
@@ -14,7 +12,7 @@ from app.db import db
 from app.ingest.chunking import chunk_text
 from app.ingest.message import read_message
 from app.ingest.owner import resolve
-from app.ingest.store import save_files
+from app.ingest.store import save_original
 from app.models import Article, Chunk, InboundEvent, Source
 from app.models.base import utcnow
 from app.providers import get_provider
@@ -63,7 +61,7 @@ def _ingest(event_id, cfg):
             return None, False
         article_id = build_article(event, data, owner.user, cfg)
     except Exception as exc:
-        _fail(event, owner.user, cfg, exc)
+        _fail(event, exc)
         raise  # RQ retries with backoff, while attempts remain
     metrics.INGEST_SECONDS.observe(time.monotonic() - started)
     log.info("event %s ingested as article %s (%s)", event_id, article_id, owner.evidence)
@@ -86,7 +84,6 @@ def _hold(event, owner):
 def build_article(event, data, user, cfg):
     """Extract, chunk, embed and describe, then write everything in one transaction."""
     message = read_message(data, cfg)
-    paths = save_files(cfg.STORAGE_DIR, user.id, event.id, message.parts)
     text = message.text
     chunks, truncated = chunk_text(text, cfg.CHUNK_TOKENS, cfg.MAX_CHUNKS_PER_ARTICLE)
     provider = get_provider(cfg)
@@ -97,20 +94,23 @@ def build_article(event, data, user, cfg):
     meta = {**message.metadata, "truncated": truncated, "skipped_attachments": message.skipped,
             "embedding_model": provider.embedder.name}
     try:
-        return _write(event, user, message, paths, chunks, vectors, summary, category, meta)
+        return _write(event, user, message, chunks, vectors, summary, category, meta)
     except peewee.IntegrityError:  # a concurrent run of the same event won the race
         return Article.get(Article.event_id == event.id).id
 
 
-def _write(event, user, message, paths, chunks, vectors, summary, category, meta):
+def _write(event, user, message, chunks, vectors, summary, category, meta):
     with db.atomic():
         article = Article.create(user=user, event_id=event.id, title=message.title,
                                  summary=summary, content_text=message.text,
                                  category=category, metadata=meta)
-        for part, path in zip(message.parts, paths, strict=True):
-            Source.create(article=article, type=part.type, name=part.name, path=path,
-                          content_type=part.content_type, size=len(part.data or b""),
-                          raw_text=part.raw_text, error=part.error, metadata=part.metadata)
+        for part in message.parts:
+            source = Source.create(article=article, type=part.type, name=part.name,
+                                   content_type=part.content_type, size=len(part.data or b""),
+                                   raw_text=part.raw_text, error=part.error,
+                                   metadata=part.metadata)
+            if part.data:
+                save_original(source.id, part.data)
         Chunk.insert_many([{"article": article.id, "user_id": user.id, "idx": i,
                             "content": c, "embedding": v}
                            for i, (c, v) in enumerate(zip(chunks, vectors, strict=True))]).execute()
@@ -124,16 +124,15 @@ def _finish(event_id, article_id):
     return article_id
 
 
-def _fail(event, user, cfg, exc):
-    """Record the failure on the event and remove the files this attempt wrote: no file
-    outlives a delivery that has no article (a retry writes them again)."""
+def _fail(event, exc):
+    """Record the failure on the event. The attempt's transaction is rolled back with
+    the originals it wrote: none outlives a delivery that has no article."""
     metrics.INGEST_FAILURES.inc()
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
     log.exception("ingest of event %s failed: %s", event.id, detail)
     if db.in_transaction():
         db.rollback()
     InboundEvent.set_status(event.id, "failed", last_error=detail)
-    shutil.rmtree(os.path.join(cfg.STORAGE_DIR, str(user.id), str(event.id)), ignore_errors=True)
 
 
 def _confirm(article_id):

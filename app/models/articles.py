@@ -1,5 +1,5 @@
 """Articles, the sources they came from, and their embedded chunks."""
-from peewee import CharField, ForeignKeyField, IntegerField
+from peewee import BlobField, CharField, ForeignKeyField, IntegerField, TextField
 from pgvector.peewee import VectorField
 from playhouse.postgres_ext import ArrayField
 
@@ -53,6 +53,19 @@ class Source(BaseModel):
     raw_text = SafeTextField(default="")
     error = SafeTextField(null=True)
     metadata = SafeJSONField(default=dict)
+    created_at = TimestampField(default=utcnow)
+
+
+class SourceFile(BaseModel):
+    """A source's original bytes (migration 0008), in the database every host shares.
+    Select `data` only to read it: it may be 20 MB (app.articles.originals reads slices)."""
+    class Meta:
+        table_name = "source_files"
+
+    source = ForeignKeyField(Source, primary_key=True, on_delete="CASCADE")
+    size = IntegerField()
+    sha256 = TextField()
+    data = BlobField()
     created_at = TimestampField(default=utcnow)
 
 

@@ -1,12 +1,13 @@
-"""The articles UI: list, detail, edit (re-index), delete (files too), downloads, sanitising."""
+"""The articles UI: list, detail, edit (re-index), delete (originals too), downloads,
+sanitising."""
 import datetime
 import os
 
 import pytest
 
-from app.models import Article, Chunk, Source, User
+from app.models import Article, Chunk, Source, SourceFile, User
 from tests.conftest import csrf_headers, login, post_webhook, run_jobs
-from tests.factories import HOSTILE, make_article, user
+from tests.factories import HOSTILE, legacy_file, make_article, user
 
 
 @pytest.fixture
@@ -112,19 +113,21 @@ def test_forms_carry_a_csrf_token_and_posts_without_it_are_refused(client, ann):
     assert Article.get_or_none(Article.id == article.id) is not None
 
 
-def test_delete_removes_chunks_sources_and_files(app, client, ann):
+def test_delete_removes_chunks_sources_originals_and_old_files(app, client, ann):
+    """Originals in the database go with their sources; a file stored before migration
+    0008 is removed from disk, with its emptied folders but not STORAGE_DIR."""
     article = make_article(ann, pdf=b"%PDF-1.4 fake")
+    _, path = legacy_file(article, b"%PDF-1.4 old")
     keep = make_article(ann, "Keep me", pdf=b"%PDF-1.4 keep")
-    path = os.path.join(app.config["STORAGE_DIR"], Source.get(Source.article == article.id,
-                                                              Source.type == "pdf").path)
-    assert os.path.exists(path)
+    _, kept_path = legacy_file(keep, b"%PDF-1.4 old, kept")
     resp = client.post(f"/articles/{article.id}/delete", data=csrf_headers_form(client))
     assert resp.status_code == 302
     assert Article.get_or_none(Article.id == article.id) is None
     assert Chunk.select().where(Chunk.article == article.id).count() == 0
     assert Source.select().where(Source.article == article.id).count() == 0
+    assert [bytes(f.data) for f in SourceFile.select()] == [b"%PDF-1.4 keep"]
     assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
-    assert os.path.isdir(app.config["STORAGE_DIR"])
+    assert os.path.isdir(app.config["STORAGE_DIR"]) and os.path.exists(kept_path)
     assert Chunk.select().where(Chunk.article == keep.id).count() > 0
 
 

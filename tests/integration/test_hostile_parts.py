@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.models import Article, InboundEvent, Source
+from app.models import Article, InboundEvent, Source, SourceFile
 from tests.conftest import post_webhook, run_jobs
 from tests.factories import message
 from tests.hostile_pdfs import attachment, pdf_bomb, pdf_pages
@@ -37,7 +37,8 @@ def test_pdf_bomb_leaves_the_body_as_the_article(app, client):
     assert "Pentland Firth" in article.content_text and article.chunks.count() >= 2
     pdf = sources()["report.pdf"]
     assert pdf.error.startswith("pages 1–4: LimitReachedError") and pdf.raw_text == ""
-    assert pdf.path and pdf.size == len(pdf_bomb())  # the file itself is kept
+    stored = SourceFile.get(SourceFile.source == pdf.id)  # the original itself is kept
+    assert pdf.size == stored.size == len(pdf_bomb())
     assert pdf.metadata["extraction"]["peak_rss_mb"] < 1024
 
 

@@ -4,6 +4,7 @@ import mailbox
 import re
 
 from app.models import Article, InboundEvent, User
+from tests.factories import EMBEDDER_DOWN
 
 
 def raw(n, sender="stranger{n}@example.org", body="Notes on kelp forests and urchins."):
@@ -51,20 +52,15 @@ def test_failures_are_listed_with_reasons_and_kept_for_replay(app, clean, tmp_pa
     bad, good = tmp_path / "bad.eml", tmp_path / "good.eml"
     bad.write_bytes(raw(1))
     good.write_bytes(raw(2))
-    storage = app.config["STORAGE_DIR"]
-    (tmp_path / "not-a-dir").write_text("")  # attachments cannot be written under a file
-    config(STORAGE_DIR=str(tmp_path / "not-a-dir"))
-    with_attachment = raw(1).replace(b"Content-Type: text/plain; charset=utf-8\n\n",
-                                     b"Content-Type: text/plain; name=a.txt\n"
-                                     b"Content-Disposition: attachment; filename=a.txt\n\n")
-    bad.write_bytes(with_attachment)
+    working = app.extensions["simplr.config"]
+    config(**EMBEDDER_DOWN)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import", "--user", "me@example.com", str(bad)])
     assert "imported 0, duplicates 0, failed 1" in result.output, result.output
-    assert f"failed {bad}: NotADirectoryError" in result.output
+    assert f"failed {bad}: app.providers.openai_compat.ProviderError" in result.output
     assert InboundEvent.get().status == "failed"
     assert "failed" in runner.invoke(args=["events", "list", "--status", "failed"]).output
-    config(STORAGE_DIR=storage)
+    config(**{name: getattr(working, name) for name in EMBEDDER_DOWN})
     assert "imported 1" in runner.invoke(args=["import", "--user", "me@example.com",
                                                str(good)]).output
 

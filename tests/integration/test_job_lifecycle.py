@@ -3,7 +3,7 @@ is worked by one worker at a time."""
 import psycopg2
 
 from app.ingest.jobs import ingest_event, sweep_events
-from app.models import Article, InboundEvent, User
+from app.models import Article, InboundEvent
 from app.models.events import LOCK_SPACE
 from tests.conftest import post_webhook, run_jobs
 from tests.factories import message
@@ -55,20 +55,18 @@ def test_a_killed_job_is_recorded_as_failed(app, client):
     assert event.status == "failed" and "signal 9" in event.last_error
 
 
-def test_a_failed_attempt_leaves_no_files_behind(app, client, config):
-    """Attachments are written before the transaction; when the attempt fails after that
-    (here: the embedding server is unreachable), they are removed with it."""
+def test_a_failed_attempt_leaves_no_originals_behind(app, client, config, tmp_path):
+    """Attachments are read before the embedding server is called; when the attempt fails
+    (here: it is unreachable), neither a row nor a file of them is left."""
     import os
 
+    from app.models import SourceFile
+    from tests.factories import EMBEDDER_DOWN
     from tests.hostile_pdfs import attachment
-    config(LLM_PROVIDER="openai", EMBEDDING_MODEL="text-embedding-3-small",
-           OPENAI_API_KEY="test", OPENAI_BASE_URL="http://127.0.0.1:9/v1", LLM_MAX_RETRIES=0,
-           LLM_TIMEOUT_SECONDS=2)
+    config(STORAGE_DIR=str(tmp_path / "storage"), **EMBEDDER_DOWN)
     notes = attachment("notes.txt", "text/plain", b"Kelp forests and urchins. " * 20)
     assert post_webhook(client, message(attachments=[notes])).status_code == 202
     run_jobs(app)
     event = InboundEvent.get()
     assert event.status == "failed" and "Connection" in event.last_error, event.last_error
-    owner = User.get(User.email == "ann.reader@example.com")
-    folder = os.path.join(app.config["STORAGE_DIR"], str(owner.id), str(event.id))
-    assert not os.path.exists(folder) or os.listdir(folder) == []
+    assert SourceFile.select().count() == 0 and not os.path.exists(tmp_path / "storage")

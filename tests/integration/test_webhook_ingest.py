@@ -1,7 +1,7 @@
 """The whole path: signed webhook → stored event → worker → article, sources, chunks, email."""
 import base64
 
-from app.models import Article, Chunk, InboundEvent, Source, User
+from app.models import Article, Chunk, InboundEvent, Source, SourceFile, User
 from tests.conftest import post_webhook, run_jobs
 from tests.factories import message
 
@@ -41,5 +41,6 @@ def test_pdf_attachment_is_extracted_and_stored(app, client):
     pdf_source = Source.get(Source.type == "pdf")
     assert "photovoltaic" in pdf_source.raw_text
     assert pdf_source.error is None
-    assert pdf_source.path and pdf_source.size == len(data)
+    assert pdf_source.size == len(data)
+    assert bytes(SourceFile.get(SourceFile.source == pdf_source.id).data) == data
     assert User.select().count() == 1
