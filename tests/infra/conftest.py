@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra.helpers import ssh
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HARNESS = HERE / "harness"
@@ -81,12 +83,7 @@ class Appliance:
         return _sh(cmd, log, env=env, check=check)
 
     def ssh(self, command, check=True):
-        proc = subprocess.run(["ssh", "-F", str(SSH_CONFIG), MACHINE, command], capture_output=True,
-                              text=True, timeout=300)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"{command!r} failed ({proc.returncode}): "
-                                 f"{proc.stdout}{proc.stderr}")
-        return proc
+        return ssh(SSH_CONFIG, MACHINE, command, check)
 
     def sql(self, query):
         out = self.ssh(f"cd / && runuser -u postgres -- psql -d simplr -XtAc {json.dumps(query)}")
@@ -117,6 +114,14 @@ class Appliance:
 def _recap_changed(text):
     found = re.findall(r"changed=(\d+)", text.split("PLAY RECAP")[-1])
     return [int(n) for n in found]
+
+
+def provision_twice(hosts, log):
+    """site.yml on fresh hosts, then again: the second run must change nothing."""
+    hosts.playbook("site.yml", f"{log}-1st-run")
+    _, second = hosts.playbook("site.yml", f"{log}-2nd-run")
+    assert _recap_changed(second) and not any(_recap_changed(second)), \
+        f"second site.yml run changed something:\n{second[-6000:]}"
 
 
 def _snapshot_source():
@@ -152,10 +157,7 @@ def appliance():
         except AssertionError as exc:
             _cannot(f"this machine cannot boot a systemd-nspawn container: {str(exc)[-800:]}")
         host = Appliance(source)
-        host.playbook("site.yml", "site-1st-run")
-        _, second = host.playbook("site.yml", "site-2nd-run")
-        assert _recap_changed(second) and not any(_recap_changed(second)), \
-            f"second site.yml run changed something:\n{second[-6000:]}"
+        provision_twice(host, "site")
         yield host
     finally:
         _sh(["bash", str(HARNESS / "down.sh")], "down", check=False)

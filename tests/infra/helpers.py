@@ -4,15 +4,17 @@ import hmac
 import http.client
 import json
 import ssl
+import subprocess
 import time
 
 
-def https(ip, path, method="GET", body=None, headers=None):
+def https(ip, path, method="GET", body=None, headers=None, server_name="simplr-test",
+          timeout=15):
     """One HTTPS request to the host (self-signed certificate): (status, headers, body)."""
     ctx = ssl._create_unverified_context()
-    conn = http.client.HTTPSConnection(ip, 443, context=ctx, timeout=15)
+    conn = http.client.HTTPSConnection(ip, 443, context=ctx, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers={"Host": "simplr-test", **(headers or {})})
+        conn.request(method, path, body=body, headers={"Host": server_name, **(headers or {})})
         resp = conn.getresponse()
         return resp.status, dict(resp.getheaders()), resp.read()
     finally:
@@ -38,4 +40,15 @@ def post_webhook(appliance, message_id, subject, text, sender="ops@example.com")
     secret = appliance.env_value("MAILERSEND_WEBHOOK_SECRET").encode()
     signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
     return https(appliance.ip, "/webhooks/mailersend", "POST", body=body,
-                 headers={"Content-Type": "application/json", "Signature": signature})
+                 headers={"Content-Type": "application/json", "Signature": signature},
+                 server_name=getattr(appliance, "server_name", "simplr-test"))
+
+
+def ssh(ssh_config, host, command, check=True):
+    """`command` on a test host; an AssertionError with its output if it fails and `check`."""
+    proc = subprocess.run(["ssh", "-F", str(ssh_config), host, command], capture_output=True,
+                          text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{host}: {command!r} failed ({proc.returncode}): "
+                             f"{proc.stdout}{proc.stderr}")
+    return proc

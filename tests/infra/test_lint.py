@@ -24,6 +24,6 @@ def test_yamllint():
 
 
 def test_playbooks_syntax():
-    for playbook in ("site", "deploy", "rollback", "backup", "restore"):
+    for playbook in ("site", "deploy", "rollback", "backup", "restore", "failover"):
         _run(str(BIN / "ansible-playbook"), "--syntax-check", "-i", "inventory/test",
              f"playbooks/{playbook}.yml")

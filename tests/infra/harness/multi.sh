@@ -124,12 +124,15 @@ proxy_up() {
 }
 
 proxy_down() {
-  local pid
-  if pid=$(own_pid "$MRUN/acng.pid" "$ACNG"); then
+  local pid pids
+  # By its pid file, and by its command line naming our run dir: an interrupted run can
+  # leave one whose pid file is gone.
+  pids=$(own_pid "$MRUN/acng.pid" "$ACNG"; pgrep -f "^$ACNG -c $MRUN/acng-conf " || true)
+  for pid in $pids; do
     kill "$pid"
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
-  fi
+  done
   rm -f "$MRUN/acng.pid" "$MRUN/acng.sock"
   true
 }
@@ -154,7 +157,9 @@ make_root() {
     for h in "${HOSTS[@]}"; do printf '%s %s\n' "$(ip_of "$h")" "$h"; done; } >"$root/etc/hosts"
   rm -f "$root/etc/resolv.conf"; echo 'nameserver 127.0.0.1' >"$root/etc/resolv.conf"
   : >"$root/etc/machine-id"
-  echo "Acquire::http::Proxy \"http://$PROXY:3142\";" >"$root/etc/apt/apt.conf.d/01proxy"
+  # A download that stalls (the proxy fetching upstream) is retried, not waited on forever.
+  printf 'Acquire::http::Proxy "http://%s:3142";\nAcquire::http::Timeout "30";\nAcquire::Retries "5";\n' \
+    "$PROXY" >"$root/etc/apt/apt.conf.d/01proxy"
   # Test-host speed-ups only: no fsync per file (the host is thrown away), no docs.
   printf 'force-unsafe-io\npath-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\n' \
     >"$root/etc/dpkg/dpkg.cfg.d/simplr-test"
@@ -327,6 +332,9 @@ up() {
   for h in "${HOSTS[@]}"; do
     [ ! -e "/run/netns/$h" ] || die "network namespace $h exists: multi.sh down first"
   done
+  # Every booted host's systemd and services take inotify instances from root's budget,
+  # 128 by default on Debian: with the single-host harness up as well, units fail to start.
+  [ "$(sysctl -n fs.inotify.max_user_instances)" -ge 1024 ] || sysctl -qw fs.inotify.max_user_instances=1024
   mkdir -p "$MRUN/logs"
   declare -p HOSTS NET BR ROOT_SIZE >"$MRUN/config"   # first: down can always clean up
   [ -f "$MRUN/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C simplr-multi -f "$MRUN/id_ed25519"

@@ -47,7 +47,9 @@ echo "$MACHINE" >"$ROOT/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 %s\n::1 localhost ip6-localhost ip6-loopback\n' "$MACHINE" >"$ROOT/etc/hosts"
 rm -f "$ROOT/etc/resolv.conf"; echo 'nameserver 127.0.0.1' >"$ROOT/etc/resolv.conf"
 : >"$ROOT/etc/machine-id"
-echo "Acquire::http::Proxy \"http://$HOST_IP:3142\";" >"$ROOT/etc/apt/apt.conf.d/01proxy"
+# A download that stalls (the proxy fetching upstream) is retried, not waited on forever.
+printf 'Acquire::http::Proxy "http://%s:3142";\nAcquire::http::Timeout "30";\nAcquire::Retries "5";\n' \
+  "$HOST_IP" >"$ROOT/etc/apt/apt.conf.d/01proxy"
 # Test-host speed-ups only: no fsync per file (the host is thrown away), no docs.
 printf 'force-unsafe-io\npath-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\n' \
   >"$ROOT/etc/dpkg/dpkg.cfg.d/simplr-test"
