@@ -5,19 +5,21 @@ Boots and provisions them (about 4 minutes), measures, and tears them down:
 - ingest: real emails posted through the edge, worked by the worker host with one RQ
   worker, then with two (the baseline is the one-worker rate, same run);
 - the replica's lag while that ingest runs (pg_stat_replication, sampled on the primary);
-- search at 100k chunks (the latency bench's synthetic chunks): queries a second through
-  the edge with both web hosts, then with one (the baseline, same run).
+- search at 100k chunks (synthesised from the corpus bench's real chunks, as the latency
+  bench does; run `python -m bench retrieval` once first): queries a second through the
+  edge with both web hosts, then with one (the baseline, same run).
 
 Every host shares this machine's cores, so the figures are per host of that size while
 the others idle, not a cluster of separate machines. Needs root and systemd-nspawn; not
 part of the default run:  python -m bench cluster
 """
 import json
+import os
 import threading
 import time
 
+from bench.corpus import DB_NAME as CORPUS_DB
 from bench.corpus import raw_emails
-from bench.latency import DB_NAME as LATENCY_DB
 from bench.stats import percentile, save
 from tests.infra.helpers import https, post_webhook, wait
 
@@ -30,6 +32,8 @@ CLIENTS = 4
 def _boot():
     from tests.infra import test_multihost as multi
     from tests.infra.conftest import HARNESS, _sh, _snapshot_source
+    # Room on the database hosts' tmpfs roots for 100k chunks, their indexes and WAL.
+    os.environ.setdefault("SIMPLR_MULTI_ROOT_SIZE", "10G")
     _sh(["bash", str(HARNESS / "multi.sh"), "down"], "bench-down-stale", check=False)
     _sh(["bash", str(HARNESS / "multi.sh"), "up"], "bench-up", timeout=600)
     addresses = json.loads((multi.MRUN / "hosts.json").read_text())
@@ -84,7 +88,7 @@ def _ingest_batch(hosts, emails, tag, workers):
 
 
 def measure_ingest(hosts):
-    emails = raw_emails(2 * EMAILS)
+    emails = list(raw_emails(2 * EMAILS))
     stop, lag = threading.Event(), []
     sampler = threading.Thread(target=_lag_sampler, args=(hosts, stop, lag), daemon=True)
     sampler.start()
@@ -129,14 +133,14 @@ def _load_chunks(hosts, log):
     from app.models import User
     from bench import latency
     from bench.corpus import _drop_connections
-    rows = latency.seed_rows(f"postgresql://simplr:simplr@127.0.0.1:5432/{LATENCY_DB}")
+    rows = latency.seed_rows(f"postgresql://simplr:simplr@127.0.0.1:5432/{CORPUS_DB}")
     tunnel, url = _tunnel(hosts)
     try:
         app = create_app({"APP_ENV": "test", "DATABASE_URL": url, "LLM_PROVIDER": "local"})
         with app.app_context():
             user_id = User.get_or_create_by_email("bench@example.com").id
             latency.load_seed(rows, user_id)
-            latency.build(CHUNKS, user_id, log)
+            latency.build(CHUNKS, user_id, log, index_memory="512MB")  # the host's /dev/shm
             _drop_connections()
     finally:
         tunnel.terminate()

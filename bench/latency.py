@@ -53,8 +53,9 @@ def load_seed(rows, user_id):
                            (j, "[" + ",".join(f"{x:.5f}" for x in noise) + "]"))
 
 
-def build(size, user_id, log):
-    """Fill `chunks` with `size` synthetic rows, then (re)build the HNSW and GIN indexes."""
+def build(size, user_id, log, index_memory="3GB"):
+    """Fill `chunks` with `size` synthetic rows, then (re)build the HNSW and GIN indexes
+    (with `index_memory` of maintenance_work_mem)."""
     seeds = db.execute_sql("SELECT count(*), max(a) + 1 FROM bench_seed").fetchone()
     reps = math.ceil(size / seeds[0])
     db.execute_sql("DROP INDEX IF EXISTS chunks_embedding_hnsw; DROP INDEX IF EXISTS "
@@ -70,7 +71,7 @@ def build(size, user_id, log):
                    "FROM generate_series(0, %s - 1) r CROSS JOIN bench_seed s "
                    "JOIN bench_noise n ON n.j = (s.i * 7 + r) %% 997 "
                    "ORDER BY r, s.i LIMIT %s", (seeds[1], user_id, reps, size))
-    _, ms = timed(db.execute_sql, "SET maintenance_work_mem = '3GB'; CREATE INDEX "
+    _, ms = timed(db.execute_sql, f"SET maintenance_work_mem = '{index_memory}'; CREATE INDEX "
                   "chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops)")
     db.execute_sql("CREATE INDEX chunks_tsv_gin ON chunks USING gin (tsv); ANALYZE chunks; "
                    "ANALYZE articles; ANALYZE article_lexeme_stats")
