@@ -277,3 +277,13 @@ def test_switching_back_fences_the_live_primary_until_it_rejoins(cluster):
     assert cluster.sql("SELECT application_name || ' ' || state FROM pg_stat_replication") == \
         f"{REPLICA} streaming"
     _caught_up(cluster, REPLICA)
+
+
+def test_failover_to_a_host_that_is_no_replica_changes_nothing(cluster):
+    """The target is checked before anything is fenced: the primary keeps serving."""
+    _, log = cluster.playbook("failover.yml", "multi-failover-refused", "-e",
+                              f"failover_to={WORKER}", check=False)
+    assert "Check that it is a replica" in log and "PLAY [Fence the old primary]" not in log
+    assert cluster.sql("SELECT pg_is_in_recovery()") == "f"
+    assert cluster.ssh(DB, "test -e /etc/simplr/fenced", check=False).returncode != 0
+    assert _get(cluster, "/health") == 200
