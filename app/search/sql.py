@@ -116,7 +116,8 @@ def statement(cfg, mode, limit):
     per article) are written into the SQL, not bound: the plan is generic, and with a bound
     LIMIT on the HNSW side it took 60 ms instead of 4.5 ms at 1M chunks."""
     article = cfg.SEARCH_FUSION == "article"
-    shape = {"candidates": max(cfg.SEARCH_CANDIDATES, limit),
+    nearest = cfg.SEARCH_ARTICLE_VECTOR if article and mode == "hybrid" else cfg.SEARCH_CANDIDATES
+    shape = {"candidates": max(nearest, limit),
              "budget": max(cfg.SEARCH_ARTICLE_LEXICAL, limit) if article
              else cfg.SEARCH_LEXICAL_BUDGET,
              "per_article": cfg.SEARCH_PER_ARTICLE, "postings": cfg.SEARCH_TERM_POSTINGS}

@@ -111,3 +111,42 @@ def test_answer_questions_are_complete():
     assert len(rows) >= 20
     assert all(r["title"] and r["question"].endswith("?") and r["expect"] for r in rows)
     assert len({r["question"] for r in rows}) == len(rows)
+
+
+def test_short_queries_are_two_remembered_words():
+    c = corpus()
+    cases = by_family(build(c), "short")
+    assert cases
+    assert all(len(case.text.split()) == 2 for case in cases)
+    assert all(c.remembered(w) for case in cases for w in case.text.split())
+
+
+def test_typo_queries_misspell_two_remembered_words():
+    c = corpus()
+    cases = by_family(build(c), "typo")
+    assert cases
+    for case in cases:
+        ws = case.text.split()
+        assert 4 <= len(ws) <= 6
+        assert 1 <= sum(not c.remembered(w) for w in ws) <= 2, case.text
+
+
+def test_misspell_is_one_edit_that_keeps_the_first_letter():
+    import random
+    rng = random.Random(3)
+    for word in ("compost", "irrigation", "tea"):
+        typo = queries.misspell(word, rng)
+        assert typo != word and typo[0] == word[0]
+        assert len(typo) == len(word) and sorted(typo) == sorted(word) or \
+            len(typo) == len(word) - 1
+
+
+def test_phrase_queries_are_consecutive_words_of_the_email():
+    c = corpus()
+    cases = by_family(build(c), "phrase")
+    assert cases
+    for case in cases:
+        source = next(e for e in c.emails if e.id == min(case.relevant))
+        assert case.text in " ".join(source.text.lower().replace(",", "").replace(".", "")
+                                     .replace("'", " ").split())
+        assert 4 <= len(case.text.split()) <= 7
