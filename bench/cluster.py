@@ -21,7 +21,7 @@ import time
 from bench.corpus import DB_NAME as CORPUS_DB
 from bench.corpus import raw_emails
 from bench.stats import percentile, save
-from tests.infra.helpers import https, post_webhook, wait
+from tests.infra.helpers import connects, https, post_webhook, wait
 
 EMAILS = 40  # per batch; nginx takes 100 webhooks a minute from one address
 CHUNKS = 100_000
@@ -113,17 +113,8 @@ def _tunnel(hosts):
     proc = subprocess.Popen(["ssh", "-F", str(SSH_CONFIG), "-N", "-L",
                              "15432:127.0.0.1:5432", hosts.primary])
     password = hosts.ssh(hosts.primary, "cat /etc/simplr/secrets/simplr_db_owner_password").stdout
-    wait(lambda: _listening(15432), timeout=20, interval=0.2)
+    wait(lambda: connects("127.0.0.1", 15432, timeout=1), timeout=20, interval=0.2)
     return proc, f"postgresql://simplr_owner:{password.strip()}@127.0.0.1:15432/simplr"
-
-
-def _listening(port):
-    import socket
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _load_chunks(hosts, log):

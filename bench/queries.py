@@ -188,10 +188,10 @@ def typo(email, rng, corpus):
 
 
 def misspell(word, rng):
-    """One edit inside the word (its first letter kept): two neighbours swapped, or one
-    letter dropped."""
+    """One edit inside the word (its first letter kept): two different neighbours swapped,
+    or one letter dropped (also when the neighbours are the same letter)."""
     i = rng.randrange(1, len(word) - 1)
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and word[i] != word[i + 1]:
         return word[:i] + word[i + 1] + word[i] + word[i + 2:]
     return word[:i] + word[i + 1:]
 

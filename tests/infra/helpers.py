@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import socket
 import ssl
 import subprocess
 import time
@@ -20,6 +21,14 @@ def https(ip, path, method="GET", body=None, headers=None, server_name="simplr-t
     finally:
         conn.close()
 
+
+def connects(ip, port, timeout=3):
+    """Whether a TCP connection to ip:port is accepted within `timeout` seconds."""
+    try:
+        with socket.create_connection((ip, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 def wait(probe, timeout=90, interval=1.0):
     """probe()'s first truthy value within `timeout` seconds, else its last value."""

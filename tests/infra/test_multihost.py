@@ -9,7 +9,6 @@ rejoin as a replica.
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.infra.conftest import BIN, HARNESS, _cannot, _sh, _snapshot_source, provision_twice
-from tests.infra.helpers import https, post_webhook, ssh, wait
+from tests.infra.helpers import connects, https, post_webhook, ssh, wait
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(2400)]
 MRUN = Path(os.environ.get("SIMPLR_MULTI_RUN", "/tmp/simplr-multi"))
@@ -83,14 +82,6 @@ def cluster():
         shutil.rmtree(source, ignore_errors=True)
 
 
-def _connects(ip, port, timeout=3):
-    try:
-        with socket.create_connection((ip, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
 def _ingested(cluster, message_id):
     return cluster.sql("SELECT status FROM inbound_events "
                        f"WHERE provider_message_id = '{message_id}'")
@@ -106,7 +97,7 @@ def test_private_ports_are_fenced(cluster):
     """PostgreSQL, Redis and gunicorn answer the hosts of the groups that use them only."""
     db, web2 = cluster.addresses[DB], cluster.addresses[WEB2]
     # This machine (the bridge's address) is in no group.
-    assert not _connects(db, 5432) and not _connects(db, 6379) and not _connects(web2, 8000)
+    assert not connects(db, 5432) and not connects(db, 6379) and not connects(web2, 8000)
     # The replica replicates from the primary but is no app host: no Redis for it.
     probe = f"timeout 3 bash -c 'echo > /dev/tcp/{db}/{{port}}'"
     assert cluster.ssh(REPLICA, probe.format(port=5432), check=False).returncode == 0

@@ -211,7 +211,6 @@ def test_a_rare_term_outranks_a_common_one(client, corpus, config, fusion, best)
     assert all(r["score"]["lexical"] < top for r in results[1:])
 
 
-
 def test_every_candidate_email_is_scored_on_all_query_words(client, corpus, config):
     """The best postings of each query word only choose the lexical candidates; each
     candidate's BM25 counts every query word it holds. Here the long email is outside
@@ -232,6 +231,7 @@ def test_every_candidate_email_is_scored_on_all_query_words(client, corpus, conf
     cut = airship(SEARCH_TERM_POSTINGS=2)
     assert cut["matched"] == exact["matched"] == 2
     assert cut["score"]["lexical"] == pytest.approx(exact["score"]["lexical"])
+
 
 def _explain_prepared(app, user_id, q):
     """EXPLAIN of the prepared hybrid statement, on a fresh connection so that its plan
