@@ -28,6 +28,13 @@ def _positive_int(v):
     return n
 
 
+def _share(v):
+    x = float(v)
+    if not 0 <= x <= 1:  # also refuses nan
+        raise ValueError("expected a number from 0 to 1")
+    return x
+
+
 def _provider(v):
     if v not in ("local", "openai", "openrouter"):
         raise ValueError("expected local, openai or openrouter")
@@ -140,7 +147,7 @@ class Config:
     SEARCH_CANDIDATES: int = var(20, _positive_int)  # nearest chunks by HNSW
     SEARCH_EF_SEARCH: int = var(100, _positive_int)  # HNSW search width: recall vs speed
     SEARCH_FUSION: str = var("article", _fusion)  # normalised: the seed's formula
-    SEARCH_ARTICLE_ALPHA: float = var(0.9, float)  # lexical share of the article fusion
+    SEARCH_ARTICLE_ALPHA: float = var(0.9, _share)  # lexical share of the article fusion
     SEARCH_PER_ARTICLE: int = var(2, _positive_int)
     SEARCH_BM25_K1: float = var(1.2, float)  # term-frequency saturation
     SEARCH_BM25_B: float = var(0.75, float)  # chunk-length normalisation

@@ -57,7 +57,10 @@ def test_app_refuses_to_start_in_production_without_secrets():
     ("INGEST_MAX_PART_CHARS", "2M"), ("EXTRACT_MEMORY_MB", "0"),
     ("EXTRACT_CPU_SECONDS", "²"), ("SEARCH_FUSION", "magic"), ("SEARCH_ARTICLE_ALPHA", "x"),
     ("ASK_RATE_PER_HOUR", "0"), ("ASK_RATE_PER_HOUR", "ten"), ("SEARCH_TERM_POSTINGS", "0"),
-    ("SEARCH_TERM_POSTINGS", "1e3"), ("SEARCH_ARTICLE_LEXICAL", "-5")])
+    ("SEARCH_TERM_POSTINGS", "1e3"), ("SEARCH_ARTICLE_LEXICAL", "-5"),
+    ("SEARCH_ARTICLE_VECTOR", "0"), ("SEARCH_ARTICLE_VECTOR", "10; DROP"),
+    ("SEARCH_ARTICLE_ALPHA", "1.5"), ("SEARCH_ARTICLE_ALPHA", "-0.1"),
+    ("SEARCH_ARTICLE_ALPHA", "nan")])
 def test_malformed_inbound_and_limit_values_name_the_variable(name, value):
     with pytest.raises(ConfigError, match=name):
         load(environ={**PROD, name: value})
