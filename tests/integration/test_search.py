@@ -79,14 +79,14 @@ def test_modes_order_by_their_own_part(client, corpus):
 
 
 @pytest.mark.parametrize("q", ["x", "?!...", "東京の天気", "tidal " * 150, "'\"); DROP --",
-                               "a:* & !b | <->"])
+                               "a:* & !b | <->", "tidal\r\nX-Injected: 1"])
 def test_odd_queries_never_fail(client, corpus, q):
     resp = client.get("/api/search", query_string={"q": q})
     assert resp.status_code == 200
     assert isinstance(resp.get_json()["results"], list)
 
 
-@pytest.mark.parametrize("q", ["", "   ", "word " * 250])
+@pytest.mark.parametrize("q", ["", "   ", "word " * 250, "tidal\x00energy"])
 def test_empty_or_long_query_is_a_clear_400(client, corpus, q):
     resp = client.get("/api/search", query_string={"q": q})
     assert resp.status_code == 400
